@@ -1,0 +1,49 @@
+# Fast-Track. `make run` starts the whole system on this machine; `make test` runs every test.
+# Both install what is missing first (scripts/deps.sh).
+
+GO            ?= go
+STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+TEST_FLAGS    ?= -race -count=1 -timeout 30m
+ADDR          ?= 127.0.0.1:8080
+LAMBDA_OUT    := bin/lambda/bootstrap
+
+.PHONY: run test deps lint unit bench build fuzz clean
+
+## run: install what is missing, start DynamoDB Local, the engine and the API, seed demo data.
+run: deps
+	$(GO) run ./cmd/fasttrack local --addr $(ADDR)
+
+## test: install what is missing, check formatting and lint, run every test against DynamoDB Local.
+test: deps lint
+	$(GO) run ./internal/dynamolocal/withdynamodb -- $(GO) test $(TEST_FLAGS) ./...
+
+deps:
+	@scripts/deps.sh base
+
+## lint: gofmt, go vet, staticcheck, and go.mod/go.sum tidy.
+lint:
+	@unformatted=$$(gofmt -s -l $$(git ls-files '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt -s would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	@cp go.mod /tmp/fasttrack-go.mod.bak; cp go.sum /tmp/fasttrack-go.sum.bak; \
+	  $(GO) mod tidy; \
+	  if ! git diff --quiet -- go.mod go.sum; then echo "go mod tidy changes go.mod/go.sum:"; git diff -- go.mod go.sum; \
+	    cp /tmp/fasttrack-go.mod.bak go.mod; cp /tmp/fasttrack-go.sum.bak go.sum; exit 1; fi
+
+## unit: the tests only, without lint (quicker while working).
+unit:
+	$(GO) run ./internal/dynamolocal/withdynamodb -- $(GO) test -count=1 ./...
+
+## bench: every Go benchmark.
+bench: deps
+	$(GO) run ./internal/dynamolocal/withdynamodb -- $(GO) test -run '^$$' -bench . -benchmem ./...
+
+## build: the single Lambda binary (arm64, provided.al2023) that every function uses.
+build:
+	mkdir -p $(dir $(LAMBDA_OUT))
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags "-s -w" \
+	  -o $(LAMBDA_OUT) ./functions/bootstrap
+
+clean:
+	rm -rf bin cdk.out
