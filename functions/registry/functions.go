@@ -6,7 +6,10 @@ import (
 	"github.com/fasttrack/fasttrack/shared/tables"
 )
 
-// All returns every function of the system.
+// taskTokenActions complete or keep alive the workflow's waiting tasks.
+var taskTokenActions = []string{"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
+
+// All returns every function of the system. The workflow calls all but "api" and "notify".
 func All() []Function {
 	return []Function{
 		{
@@ -18,18 +21,82 @@ func All() []Function {
 				{tables.Roster, ReadWrite}, {tables.Idempotency, ReadWrite}, {tables.Reference, ReadWrite},
 				{tables.Audit, Append},
 			},
-			StateMachineActions: []string{"states:StartExecution", "states:StopExecution", "states:DescribeExecution",
-				"states:GetExecutionHistory", "states:SendTaskSuccess", "states:SendTaskFailure"},
+			StateMachineActions: append([]string{"states:StartExecution", "states:StopExecution", "states:DescribeExecution",
+				"states:GetExecutionHistory", "states:RedriveExecution"}, taskTokenActions...),
 			Timeout:  25 * time.Second,
 			MemoryMB: 512,
 		},
 		{
 			Name:        "assess",
-			Description: "Eligibility and priority of a new activation.",
+			Description: "Eligibility and priority of a new activation; moves it to IN_PROGRESS.",
 			Trigger:     Workflow,
 			Tables:      []TableGrant{{tables.Activations, ReadWrite}, {tables.Reference, Read}, {tables.Audit, Append}},
 			Timeout:     10 * time.Second,
 			MemoryMB:    256,
+		},
+		{
+			Name:        "clearance",
+			Description: "Security clearance from the duty station's level: cleared, approval needed, or denied.",
+			Trigger:     Workflow,
+			Tables:      []TableGrant{{tables.Activations, ReadWrite}, {tables.Reference, Read}, {tables.Audit, Append}},
+			Timeout:     10 * time.Second,
+			MemoryMB:    256,
+		},
+		{
+			Name:        "funds",
+			Description: "Reserves and releases money of the rapid action fund.",
+			Trigger:     Workflow,
+			Tables: []TableGrant{{tables.Activations, ReadWrite}, {tables.Fund, ReadWrite},
+				{tables.Reference, Read}, {tables.Audit, Append}},
+			Timeout:  15 * time.Second,
+			MemoryMB: 256,
+		},
+		{
+			Name:        "approvals",
+			Description: "Opens, escalates and expires human tasks; keeps their task tokens.",
+			Trigger:     Workflow,
+			Tables: []TableGrant{{tables.Activations, ReadWrite}, {tables.Tasks, ReadWrite},
+				{tables.Reference, Read}, {tables.Audit, Append}},
+			PublishesEvents: true,
+			Timeout:         10 * time.Second,
+			MemoryMB:        256,
+		},
+		{
+			Name:        "roster",
+			Description: "Matches experts to the requested profiles and books them without overlap.",
+			Trigger:     Workflow,
+			Tables: []TableGrant{{tables.Activations, ReadWrite}, {tables.Roster, ReadWrite},
+				{tables.Reference, Read}, {tables.Audit, Append}},
+			Timeout:  15 * time.Second,
+			MemoryMB: 256,
+		},
+		{
+			Name:        "insurance",
+			Description: "Checks that every deployee has cover for the whole deployment and the duty station's risk.",
+			Trigger:     Workflow,
+			Tables: []TableGrant{{tables.Activations, Read}, {tables.Roster, Read},
+				{tables.Reference, Read}, {tables.Audit, Append}},
+			Timeout:  10 * time.Second,
+			MemoryMB: 256,
+		},
+		{
+			Name:            "activate",
+			Description:     "Marks the activation ACTIVE, confirms release and deployments, notifies.",
+			Trigger:         Workflow,
+			Tables:          []TableGrant{{tables.Activations, ReadWrite}, {tables.Fund, ReadWrite}, {tables.Roster, ReadWrite}, {tables.Audit, Append}},
+			PublishesEvents: true,
+			Timeout:         10 * time.Second,
+			MemoryMB:        256,
+		},
+		{
+			Name:        "compensate",
+			Description: "Saga compensation: returns the money, releases bookings, closes tasks, records the outcome.",
+			Trigger:     Workflow,
+			Tables: []TableGrant{{tables.Activations, ReadWrite}, {tables.Fund, ReadWrite},
+				{tables.Roster, ReadWrite}, {tables.Tasks, ReadWrite}, {tables.Audit, Append}},
+			PublishesEvents: true,
+			Timeout:         30 * time.Second,
+			MemoryMB:        256,
 		},
 	}
 }
