@@ -5,6 +5,7 @@
 package registry
 
 import (
+	"context"
 	"strings"
 	"time"
 	"unicode"
@@ -54,6 +55,11 @@ type Function struct {
 	PublishesEvents bool
 	Timeout         time.Duration
 	MemoryMB        int
+	// New builds the function's Lambda handler once per process, from the shared AWS
+	// configuration and the deployment's names (see Env). It returns any handler that
+	// lambda.NewHandler accepts. The single Lambda binary (functions/bootstrap) and the local
+	// dispatcher both call it; nil means the function has no handler yet.
+	New func(ctx context.Context, env Env) (any, error)
 }
 
 // ArnPlaceholder is the name of the placeholder for this function's ARN in the workflow

@@ -1,0 +1,97 @@
+package registry
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/fasttrack/fasttrack/shared/tables"
+)
+
+// Environment variables that carry a deployment's names to the functions. The CDK app sets them
+// on every Lambda function (each function gets only the ones it needs); the local system sets
+// the same values in Env directly. Table names travel in tables.Table.EnvVar().
+const (
+	// EnvStage is the deployment stage, such as "dev" or "prod".
+	EnvStage = "FASTTRACK_STAGE"
+	// EnvStateMachineARN is the ARN of the fast-track state machine, for functions that start
+	// executions or answer task tokens.
+	EnvStateMachineARN = "FASTTRACK_STATE_MACHINE_ARN"
+	// EnvEventBusName is the system's EventBridge bus, for functions that publish events.
+	EnvEventBusName = "FASTTRACK_EVENT_BUS_NAME"
+	// EnvAuthIssuer is the expected issuer of bearer tokens (the Cognito user pool's).
+	EnvAuthIssuer = "FASTTRACK_AUTH_ISSUER"
+	// EnvAuthAudience is the expected audience of bearer tokens (the user pool's app client id).
+	EnvAuthAudience = "FASTTRACK_AUTH_AUDIENCE"
+	// EnvAuthJWKSURL is where the token signing keys are published.
+	EnvAuthJWKSURL = "FASTTRACK_AUTH_JWKS_URL"
+)
+
+// Custom CloudWatch metrics that functions publish and the deployment alarms on. Functions
+// publish them in CloudWatch embedded metric format (a structured log line), which needs no
+// IAM permission, with one dimension, MetricDimensionStage, set to the stage.
+const (
+	// MetricsNamespace is the CloudWatch namespace of Fast-Track's own metrics.
+	MetricsNamespace = "FastTrack"
+	// MetricApprovalTasksPastDeadline counts approval tasks found open after their deadline
+	// (published once per such task when it is escalated or expired).
+	MetricApprovalTasksPastDeadline = "ApprovalTasksPastDeadline"
+	// MetricDimensionStage is the dimension that separates the stages' metrics.
+	MetricDimensionStage = "Stage"
+)
+
+// Env is what a function's handler constructor receives: the AWS configuration shared by every
+// client of the process, and the physical names of the deployment's resources.
+type Env struct {
+	// AWS is the loaded SDK configuration (region, credentials, endpoints).
+	AWS aws.Config
+	// Stage is the deployment stage ("dev", "prod"; "local" on one machine).
+	Stage string
+	// Tables maps logical table names (shared/tables) to physical ones.
+	Tables map[string]string
+	// StateMachineARN is the fast-track state machine; empty where the function has no
+	// state machine actions.
+	StateMachineARN string
+	// EventBusName is the system's event bus; empty where the function publishes no events.
+	EventBusName string
+	// AuthIssuer, AuthAudience and AuthJWKSURL configure bearer token verification (the api
+	// function only).
+	AuthIssuer   string
+	AuthAudience string
+	AuthJWKSURL  string
+}
+
+// Table returns the physical name of the logical table, or an error naming the environment
+// variable that should have carried it.
+func (e Env) Table(logical string) (string, error) {
+	if name := e.Tables[logical]; name != "" {
+		return name, nil
+	}
+	table, ok := tables.Lookup(logical)
+	if !ok {
+		return "", fmt.Errorf("table %q is not declared in shared/tables", logical)
+	}
+	return "", fmt.Errorf("table %q is not configured: %s is not set", logical, table.EnvVar())
+}
+
+// EnvFromEnvironment reads an Env from environment variables (getenv is os.Getenv in the Lambda
+// binary), with cfg as its AWS configuration. Variables that are not set leave their field
+// empty: each function gets only what its registry entry needs.
+func EnvFromEnvironment(getenv func(string) string, cfg aws.Config) Env {
+	env := Env{
+		AWS:             cfg,
+		Stage:           getenv(EnvStage),
+		Tables:          map[string]string{},
+		StateMachineARN: getenv(EnvStateMachineARN),
+		EventBusName:    getenv(EnvEventBusName),
+		AuthIssuer:      getenv(EnvAuthIssuer),
+		AuthAudience:    getenv(EnvAuthAudience),
+		AuthJWKSURL:     getenv(EnvAuthJWKSURL),
+	}
+	for _, table := range tables.All() {
+		if name := getenv(table.EnvVar()); name != "" {
+			env.Tables[table.Name] = name
+		}
+	}
+	return env
+}
