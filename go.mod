@@ -10,6 +10,13 @@ require (
 )
 
 require (
+	github.com/aws/aws-sdk-go-v2/service/sfn v1.41.0
+	github.com/awslabs/aws-lambda-go-api-proxy v0.16.2
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
+	golang.org/x/text v0.14.0 // indirect
+)
+
+require (
 	github.com/Masterminds/semver/v3 v3.5.0 // indirect
 	github.com/aws/aws-cdk-go/awscdk/v2 v2.270.0 // indirect
 	github.com/aws/aws-lambda-go v1.55.0 // indirect

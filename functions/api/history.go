@@ -1,0 +1,167 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/fasttrack/fasttrack/shared/auth"
+)
+
+// HistoryEvent is one entry of an activation's timeline.
+type HistoryEvent struct {
+	Time time.Time `json:"time"`
+	// Source is "workflow" (the execution's history) or "audit" (the audit trail).
+	Source string `json:"source"`
+	Type   string `json:"type"`
+	Step   string `json:"step,omitempty"`
+	Actor  string `json:"actor,omitempty"`
+	Detail any    `json:"detail,omitempty"`
+}
+
+// History is the answer of GET /activations/{id}/history.
+type History struct {
+	Items []HistoryEvent `json:"items"`
+}
+
+// historyPageLimit bounds how many pages of execution history and audit trail one timeline
+// reads, so that one request cannot read without end.
+const historyPageLimit = 50
+
+// activationHistory handles GET /activations/{id}/history: the execution's events (while Step
+// Functions keeps them) and the audit trail (kept for years) merged into one timeline, in time
+// order. Audit events say who; workflow events are the workflow's own.
+func (s *Server) activationHistory(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
+	if caller.ScopeOf(auth.ReadHistory) == auth.None {
+		return forbidden(auth.ReadHistory)
+	}
+	activation, err := s.visibleActivation(r, caller, auth.ReadHistory)
+	if err != nil {
+		return err
+	}
+	items := []HistoryEvent{}
+	arn := activation.ExecutionArn
+	if arn == "" {
+		arn = executionARN(s.options.StateMachineARN, activation.ID)
+	}
+	if arn != "" {
+		workflowEvents, err := s.workflowHistory(r, arn)
+		if err != nil {
+			return err
+		}
+		items = append(items, workflowEvents...)
+	}
+	filter := AuditFilter{ActivationID: activation.ID, Limit: MaxPageSize}
+	for range historyPageLimit {
+		events, next, err := s.deps.Audit.Search(r.Context(), filter)
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			items = append(items, HistoryEvent{Time: e.Time, Source: "audit", Type: e.Action, Step: e.Step, Actor: e.Actor,
+				Detail: map[string]any{"role": e.Role, "office": e.Office, "before": e.Before, "after": e.After, "seq": e.Seq}})
+		}
+		if next == "" {
+			break
+		}
+		filter.Cursor = next
+	}
+	slices.SortStableFunc(items, func(a, b HistoryEvent) int { return a.Time.Compare(b.Time) })
+	return writeJSON(w, http.StatusOK, History{Items: items})
+}
+
+// workflowHistory reads the execution's events, oldest first. An execution that does not exist
+// (not started yet, or its history expired) has no events.
+func (s *Server) workflowHistory(r *http.Request, arn string) ([]HistoryEvent, error) {
+	var items []HistoryEvent
+	in := &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn), MaxResults: 1000}
+	step := ""
+	for range historyPageLimit {
+		out, err := s.deps.Workflow.GetExecutionHistory(r.Context(), in)
+		if err != nil {
+			var missing *sfntypes.ExecutionDoesNotExist
+			if errors.As(err, &missing) {
+				return nil, nil
+			}
+			return nil, err
+		}
+		for _, event := range out.Events {
+			item, current := workflowEvent(event, step)
+			step = current
+			items = append(items, item)
+		}
+		if out.NextToken == nil || *out.NextToken == "" {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	return items, nil
+}
+
+// workflowEvent turns one execution history event into a timeline entry. step is the state
+// entered last: task events carry no state name of their own.
+func workflowEvent(event sfntypes.HistoryEvent, step string) (HistoryEvent, string) {
+	detail := map[string]any{"id": event.Id}
+	if event.PreviousEventId != 0 {
+		detail["previousEventId"] = event.PreviousEventId
+	}
+	note := func(key string, value *string) {
+		if value != nil && *value != "" {
+			detail[key] = jsonOrString(*value)
+		}
+	}
+	switch {
+	case event.StateEnteredEventDetails != nil:
+		step = aws.ToString(event.StateEnteredEventDetails.Name)
+	case event.StateExitedEventDetails != nil:
+		step = aws.ToString(event.StateExitedEventDetails.Name)
+		note("output", event.StateExitedEventDetails.Output)
+	case event.ExecutionStartedEventDetails != nil:
+		note("input", event.ExecutionStartedEventDetails.Input)
+	case event.ExecutionSucceededEventDetails != nil:
+		note("output", event.ExecutionSucceededEventDetails.Output)
+	case event.ExecutionFailedEventDetails != nil:
+		note("error", event.ExecutionFailedEventDetails.Error)
+		note("cause", event.ExecutionFailedEventDetails.Cause)
+	case event.ExecutionAbortedEventDetails != nil:
+		note("error", event.ExecutionAbortedEventDetails.Error)
+		note("cause", event.ExecutionAbortedEventDetails.Cause)
+	case event.ExecutionTimedOutEventDetails != nil:
+		note("error", event.ExecutionTimedOutEventDetails.Error)
+	case event.TaskFailedEventDetails != nil:
+		note("error", event.TaskFailedEventDetails.Error)
+		note("cause", event.TaskFailedEventDetails.Cause)
+	case event.TaskTimedOutEventDetails != nil:
+		note("error", event.TaskTimedOutEventDetails.Error)
+	case event.TaskSucceededEventDetails != nil:
+		note("output", event.TaskSucceededEventDetails.Output)
+	case event.LambdaFunctionFailedEventDetails != nil:
+		note("error", event.LambdaFunctionFailedEventDetails.Error)
+		note("cause", event.LambdaFunctionFailedEventDetails.Cause)
+	case event.LambdaFunctionSucceededEventDetails != nil:
+		note("output", event.LambdaFunctionSucceededEventDetails.Output)
+	}
+	return HistoryEvent{
+		Time:   aws.ToTime(event.Timestamp).UTC(),
+		Source: "workflow",
+		Type:   string(event.Type),
+		Step:   step,
+		Actor:  "workflow",
+		Detail: detail,
+	}, step
+}
+
+// jsonOrString keeps a JSON payload as JSON in the timeline, and anything else as text.
+func jsonOrString(s string) any {
+	var v any
+	if json.Unmarshal([]byte(s), &v) == nil {
+		return v
+	}
+	return s
+}

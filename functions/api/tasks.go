@@ -1,0 +1,394 @@
+package api
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/fasttrack/fasttrack/shared/auth"
+	"github.com/fasttrack/fasttrack/shared/domain"
+)
+
+// TaskView is an approval task as the API shows it: the stored task and the time left before
+// its deadline.
+type TaskView struct {
+	domain.ApprovalTask
+	// TimeLeftSeconds is negative once the deadline has passed.
+	TimeLeftSeconds int64 `json:"timeLeftSeconds"`
+}
+
+// TaskList is the answer of GET /tasks.
+type TaskList struct {
+	Items []TaskView `json:"items"`
+	Next  string     `json:"next,omitempty"`
+}
+
+// DecisionRequest is the body of POST /tasks/{id}/decision.
+type DecisionRequest struct {
+	Decision domain.Outcome `json:"decision"`
+	Comment  string         `json:"comment"`
+}
+
+// DecisionOutput is what SendTaskSuccess hands the waiting workflow.
+type DecisionOutput struct {
+	Decision  domain.Outcome `json:"decision"`
+	Actor     string         `json:"actor"`
+	Role      domain.Role    `json:"role"`
+	Comment   string         `json:"comment,omitempty"`
+	DecidedAt time.Time      `json:"decidedAt"`
+	TaskID    string         `json:"taskId"`
+}
+
+// ReassignRequest is the body of POST /tasks/{id}/reassign.
+type ReassignRequest struct {
+	Assignee string `json:"assignee"`
+	Reason   string `json:"reason"`
+}
+
+// DelegationRequest is the body of POST /delegations.
+type DelegationRequest struct {
+	FromUser string      `json:"fromUser"`
+	ToUser   string      `json:"toUser"`
+	Role     domain.Role `json:"role"`
+	Start    time.Time   `json:"start"`
+	Until    time.Time   `json:"until"`
+	Reason   string      `json:"reason"`
+}
+
+func (s *Server) view(task domain.ApprovalTask) TaskView {
+	return TaskView{ApprovalTask: task, TimeLeftSeconds: int64(task.Deadline.Sub(s.options.Now()) / time.Second)}
+}
+
+// listTasks handles GET /tasks: approvers see the tasks of their roles, auditors and admins
+// every role's; open first, then by priority and deadline.
+func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
+	scope := caller.ScopeOf(auth.ListTasks)
+	if scope == auth.None {
+		return forbidden(auth.ListTasks)
+	}
+	q := newQuery(r, "status", "country", "crisisType", "dueBefore", "role", "limit", "cursor")
+	filter := TaskFilter{
+		Status:     oneOf(q, "status", domain.TaskStatuses),
+		Country:    q.country("country"),
+		CrisisType: oneOf(q, "crisisType", domain.CrisisTypes),
+		DueBefore:  q.time("dueBefore"),
+		Limit:      q.limit(),
+		Cursor:     q.cursor(),
+	}
+	role := oneOf(q, "role", domain.ApproverRoles)
+	if p := q.problem(); p != nil {
+		return p
+	}
+	if scope == auth.All {
+		if role != "" {
+			filter.Roles = []domain.Role{role}
+		}
+	} else {
+		for _, own := range caller.Roles {
+			if own.IsApprover() && caller.Allows(auth.ListTasks, auth.Resource{Role: own}) && (role == "" || domain.Role(own) == role) {
+				filter.Roles = append(filter.Roles, domain.Role(own))
+			}
+		}
+		if len(filter.Roles) == 0 {
+			return NewProblem(ProblemForbidden, "you may list the tasks of your own roles only")
+		}
+	}
+	tasks, next, err := s.deps.Tasks.ListTasks(r.Context(), filter)
+	if err != nil {
+		return err
+	}
+	sortInbox(tasks)
+	list := TaskList{Items: make([]TaskView, 0, len(tasks)), Next: next}
+	for _, task := range tasks {
+		list.Items = append(list.Items, s.view(task))
+	}
+	return writeJSON(w, http.StatusOK, list)
+}
+
+// sortInbox orders tasks as an inbox: open first, then higher priority, then sooner deadline.
+func sortInbox(tasks []domain.ApprovalTask) {
+	slices.SortStableFunc(tasks, func(a, b domain.ApprovalTask) int {
+		if (a.Status == domain.TaskOpen) != (b.Status == domain.TaskOpen) {
+			if a.Status == domain.TaskOpen {
+				return -1
+			}
+			return 1
+		}
+		if c := cmp.Compare(b.Priority, a.Priority); c != 0 {
+			return c
+		}
+		return a.Deadline.Compare(b.Deadline)
+	})
+}
+
+func (s *Server) taskOf(r *http.Request) (domain.ApprovalTask, error) {
+	id := r.PathValue("id")
+	if !validID(id) {
+		return domain.ApprovalTask{}, notFound("task")
+	}
+	task, err := s.deps.Tasks.GetTask(r.Context(), id)
+	if err != nil {
+		if domain.CodeOf(err) == domain.CodeNotFound {
+			return domain.ApprovalTask{}, notFound("task")
+		}
+		return domain.ApprovalTask{}, err
+	}
+	return task, nil
+}
+
+// decideTask handles POST /tasks/{id}/decision. The order of checks is the order of the
+// answers: the caller's role (403), the body (400), the task (404), the task's role (403),
+// whether it is still open (409), the separation-of-duties policy (403). The decision is stored
+// with a conditional update OPEN -> DECIDED, and only after it succeeds is the task token sent,
+// so two approvers racing on one task produce one decision and one token delivery.
+func (s *Server) decideTask(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
+	if caller.ScopeOf(auth.DecideTask) == auth.None {
+		return forbidden(auth.DecideTask)
+	}
+	var req DecisionRequest
+	if p := decodeJSON(w, r, &req); p != nil {
+		return p
+	}
+	if fieldErrors := domain.ValidateDecision(req.Decision, req.Comment, s.options.Config); len(fieldErrors) > 0 {
+		return domain.Invalid(fieldErrors)
+	}
+	task, err := s.taskOf(r)
+	if err != nil {
+		return err
+	}
+	if !caller.Allows(auth.DecideTask, auth.Resource{Role: auth.Role(task.Role)}) {
+		return NewProblem(ProblemForbidden, fmt.Sprintf("this task is for the %s role", task.Role))
+	}
+	now := s.options.Now().UTC()
+	actor := caller.Actor()
+	if task.Status != domain.TaskOpen {
+		if resent, err := s.redeliver(r, task, actor, req.Decision); resent || err != nil {
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, s.view(task))
+		}
+		return &domain.TaskNotOpen{TaskID: task.ID, Status: task.Status}
+	}
+	if !now.Before(task.Deadline) {
+		return &domain.TaskNotOpen{TaskID: task.ID, Status: task.Status, PastDeadline: true}
+	}
+	siblings, err := s.deps.Tasks.TasksOfActivation(r.Context(), task.ActivationID)
+	if err != nil {
+		return err
+	}
+	var prior []domain.PriorDecision
+	for _, sibling := range siblings {
+		if sibling.Decision != nil && sibling.ID != task.ID {
+			prior = append(prior, domain.PriorDecision{TaskID: sibling.ID, Kind: sibling.Kind, Decision: *sibling.Decision})
+		}
+	}
+	var delegations []domain.Delegation
+	if task.Assignee != "" && task.Assignee != actor {
+		if delegations, err = s.deps.Tasks.DelegationsFrom(r.Context(), task.Assignee); err != nil {
+			return err
+		}
+	}
+	domainRoles := make([]domain.Role, len(caller.Roles))
+	for i, role := range caller.Roles {
+		domainRoles[i] = domain.Role(role)
+	}
+	if err := domain.CanDecide(domain.DecisionContext{
+		Actor:       domain.Actor{ID: actor, Roles: domainRoles, Office: caller.Office},
+		Role:        task.Role,
+		Task:        task,
+		Prior:       prior,
+		Delegations: delegations,
+		Now:         now,
+		Config:      s.options.Config,
+	}); err != nil {
+		return err
+	}
+	decision := domain.Decision{Outcome: req.Decision, ActorID: actor, Role: task.Role, Comment: req.Comment, At: now}
+	if task.Assignee != "" && task.Assignee != actor {
+		decision.OnBehalfOf = task.Assignee
+	}
+	before := task.Status
+	decided, err := s.deps.Tasks.DecideTask(r.Context(), task.ID, decision)
+	if err != nil {
+		return err
+	}
+	if decided.TaskToken == "" {
+		decided.TaskToken = task.TaskToken
+	}
+	s.audit(r, caller, AuditEvent{ActivationID: task.ActivationID, Country: task.Summary.Country, Action: "task.decided", Step: string(task.Kind),
+		Before: map[string]any{"task": task.ID, "status": before},
+		After:  map[string]any{"task": task.ID, "status": decided.Status, "decision": decision.Outcome, "comment": decision.Comment, "onBehalfOf": decision.OnBehalfOf}})
+	if err := s.sendDecision(r, decided, decision); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, s.view(decided))
+}
+
+// redeliver sends the token again when the same person repeats the same decision on a task
+// whose decision was stored but whose token may not have reached the workflow (the first request
+// failed between the two). It reports false when there is nothing to redeliver, and the
+// workflow's refusal of an already delivered token makes it false too: then the answer is 409.
+func (s *Server) redeliver(r *http.Request, task domain.ApprovalTask, actor string, outcome domain.Outcome) (bool, error) {
+	if task.Status != domain.TaskDecided || task.Decision == nil || task.Decision.ActorID != actor || task.Decision.Outcome != outcome || task.TaskToken == "" {
+		return false, nil
+	}
+	err := s.sendDecision(r, task, *task.Decision)
+	var p *Problem
+	if errors.As(err, &p) && p.Status == http.StatusConflict {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// sendDecision hands the decision to the waiting workflow: SendTaskSuccess for an approval,
+// SendTaskFailure with ApprovalRejected for a rejection (the workflow's Catch compensates).
+func (s *Server) sendDecision(r *http.Request, task domain.ApprovalTask, decision domain.Decision) error {
+	if task.TaskToken == "" {
+		s.options.Logger.Error("api: decided task has no token", "task", task.ID)
+		return NewProblem(ProblemConflict, "the decision is recorded but the workflow does not wait for this task")
+	}
+	var err error
+	if decision.Outcome == domain.Approve {
+		output, _ := json.Marshal(DecisionOutput{Decision: decision.Outcome, Actor: decision.ActorID, Role: decision.Role,
+			Comment: decision.Comment, DecidedAt: decision.At, TaskID: task.ID})
+		_, err = s.deps.Workflow.SendTaskSuccess(r.Context(), &sfn.SendTaskSuccessInput{TaskToken: aws.String(task.TaskToken), Output: aws.String(string(output))})
+	} else {
+		cause, _ := json.Marshal(DecisionOutput{Decision: decision.Outcome, Actor: decision.ActorID, Role: decision.Role,
+			Comment: decision.Comment, DecidedAt: decision.At, TaskID: task.ID})
+		_, err = s.deps.Workflow.SendTaskFailure(r.Context(), &sfn.SendTaskFailureInput{TaskToken: aws.String(task.TaskToken),
+			Error: aws.String("ApprovalRejected"), Cause: aws.String(string(cause))})
+	}
+	if err == nil {
+		return nil
+	}
+	if tokenGone(err) {
+		return NewProblem(ProblemConflict, "the decision is recorded but the workflow no longer waits for this task (it was escalated, expired or cancelled)")
+	}
+	s.options.Logger.Error("api: send decision", "task", task.ID, "error", err.Error())
+	return NewProblem(ProblemUnavailable, "the decision is recorded but the workflow could not be told yet; send the same decision again")
+}
+
+// reassignTask handles POST /tasks/{id}/reassign (admins).
+func (s *Server) reassignTask(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
+	if caller.ScopeOf(auth.ReassignTask) == auth.None {
+		return forbidden(auth.ReassignTask)
+	}
+	var req ReassignRequest
+	if p := decodeJSON(w, r, &req); p != nil {
+		return p
+	}
+	var fieldErrors []FieldError
+	if !validUser(req.Assignee) {
+		fieldErrors = append(fieldErrors, FieldError{Field: "assignee", Reason: "must be a user name of 1 to 128 letters, digits, '-', '_', '.', '@'"})
+	}
+	if req.Reason == "" || len(req.Reason) > 1000 {
+		fieldErrors = append(fieldErrors, FieldError{Field: "reason", Reason: "is required, at most 1000 characters"})
+	}
+	if len(fieldErrors) > 0 {
+		return NewProblem(ProblemValidation, "the request has invalid fields", fieldErrors...)
+	}
+	task, err := s.taskOf(r)
+	if err != nil {
+		return err
+	}
+	if !caller.Allows(auth.ReassignTask, auth.Resource{Role: auth.Role(task.Role)}) {
+		return forbidden(auth.ReassignTask)
+	}
+	if task.Status != domain.TaskOpen {
+		return &domain.TaskNotOpen{TaskID: task.ID, Status: task.Status}
+	}
+	updated, err := s.deps.Tasks.ReassignTask(r.Context(), task.ID, req.Assignee, s.options.Now().UTC())
+	if err != nil {
+		return err
+	}
+	s.audit(r, caller, AuditEvent{ActivationID: task.ActivationID, Country: task.Summary.Country, Action: "task.reassigned", Step: string(task.Kind),
+		Before: map[string]any{"task": task.ID, "assignee": task.Assignee},
+		After:  map[string]any{"task": task.ID, "assignee": updated.Assignee, "reason": req.Reason}})
+	return writeJSON(w, http.StatusOK, s.view(updated))
+}
+
+// MaxDelegation is the longest delegation period.
+const MaxDelegation = 180 * 24 * time.Hour
+
+// createDelegation handles POST /delegations: an approver delegates their own tasks of one of
+// their roles to another person for a period; an admin records any delegation.
+func (s *Server) createDelegation(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
+	if caller.ScopeOf(auth.CreateDelegation) == auth.None {
+		return forbidden(auth.CreateDelegation)
+	}
+	var req DelegationRequest
+	if p := decodeJSON(w, r, &req); p != nil {
+		return p
+	}
+	if req.FromUser == "" {
+		req.FromUser = caller.Actor()
+	}
+	now := s.options.Now().UTC()
+	var fieldErrors []FieldError
+	add := func(field, reason string) {
+		fieldErrors = append(fieldErrors, FieldError{Field: field, Reason: reason})
+	}
+	if !validUser(req.FromUser) {
+		add("fromUser", "must be a user name")
+	}
+	if !validUser(req.ToUser) {
+		add("toUser", "must be a user name")
+	} else if req.ToUser == req.FromUser {
+		add("toUser", "must be someone else than fromUser")
+	}
+	if !req.Role.IsApprover() {
+		add("role", "must be one of security, finance, hr, senior-management")
+	}
+	switch {
+	case req.Start.IsZero():
+		add("start", "is required")
+	case req.Until.IsZero():
+		add("until", "is required")
+	case !req.Until.After(req.Start):
+		add("until", "must be after start")
+	case req.Until.Sub(req.Start) > MaxDelegation:
+		add("until", "must be at most 180 days after start")
+	case !req.Until.After(now):
+		add("until", "must be in the future")
+	}
+	if len(req.Reason) > 1000 {
+		add("reason", "must be at most 1000 characters")
+	}
+	if len(fieldErrors) > 0 {
+		return NewProblem(ProblemValidation, "the request has invalid fields", fieldErrors...)
+	}
+	if !caller.Allows(auth.CreateDelegation, auth.Resource{Owner: req.FromUser}) {
+		return NewProblem(ProblemForbidden, "you may delegate your own tasks only")
+	}
+	if caller.ScopeOf(auth.CreateDelegation) != auth.All && !caller.Has(auth.Role(req.Role)) {
+		return NewProblem(ProblemForbidden, fmt.Sprintf("you do not hold the %s role", req.Role))
+	}
+	delegation := domain.Delegation{FromUser: req.FromUser, ToUser: req.ToUser, Role: req.Role, Start: req.Start.UTC(),
+		Until: req.Until.UTC(), Reason: req.Reason, CreatedBy: caller.Actor(), CreatedAt: now}
+	if err := s.deps.Tasks.PutDelegation(r.Context(), delegation); err != nil {
+		return err
+	}
+	s.audit(r, caller, AuditEvent{Action: "delegation.created", After: delegation})
+	return writeJSON(w, http.StatusCreated, delegation)
+}
+
+// validUser reports whether s looks like a user name.
+func validUser(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' || r == '@') {
+			return false
+		}
+	}
+	return true
+}
