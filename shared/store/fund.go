@@ -1,0 +1,416 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/fasttrack/fasttrack/shared/domain"
+	"github.com/fasttrack/fasttrack/shared/tables"
+)
+
+// Fund is the rapid action fund: one balance per currency and its ledger.
+//
+// Every operation writes its ledger entry and changes the balance in one TransactWriteItems,
+// with a condition that keeps the available balance at or above zero, so the entries' deltas
+// always sum to the balance. Each activation has at most one RESERVATION, one RELEASE and one
+// REVERSAL, keyed by the activation id: retries find the first and change nothing.
+type Fund interface {
+	// Contribute adds a donor's contribution (idempotent per contribution id).
+	Contribute(ctx context.Context, c Contribution) (domain.LedgerEntry, error)
+	// Reserve sets the activation's amount aside; *domain.InsufficientFunds if it cannot.
+	Reserve(ctx context.Context, activationID string, amount domain.Money, actor string) (domain.LedgerEntry, error)
+	// Release confirms the activation's reservation.
+	Release(ctx context.Context, activationID, currency, actor string) (domain.LedgerEntry, error)
+	// Reverse returns the activation's reservation to the fund (compensation).
+	Reverse(ctx context.Context, activationID, currency, actor string) (domain.LedgerEntry, bool, error)
+	// Balance returns the fund's balance in the currency.
+	Balance(ctx context.Context, currency string) (domain.FundBalance, error)
+	// Ledger lists the ledger entries of the currency.
+	Ledger(ctx context.Context, currency string, limit int, cursor string) (Page[domain.LedgerEntry], error)
+}
+
+var _ Fund = (*Store)(nil)
+
+func fundPK(currency string) string { return "FUND#" + currency }
+
+const balanceSK = "BALANCE"
+
+func entrySK(id string) string { return "ENTRY#" + id }
+
+func entryID(kind domain.EntryKind, ref string) string { return string(kind) + "#" + ref }
+
+type entryItem struct {
+	PK string `json:"pk"`
+	SK string `json:"sk"`
+	domain.LedgerEntry
+}
+
+type balanceItem struct {
+	PK string `json:"pk"`
+	SK string `json:"sk"`
+	domain.FundBalance
+}
+
+// Contribution is a donor's money coming into the fund.
+type Contribution struct {
+	// ID identifies the contribution (a donor agreement number); contributing twice with one
+	// id adds the money once.
+	ID     string
+	Amount domain.Money
+	// Reference is the donor and agreement, for people.
+	Reference string
+	Actor     string
+}
+
+func (s *Store) fundKey(currency, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": str(fundPK(currency)), "sk": str(sk)}
+}
+
+func (s *Store) getEntry(ctx context.Context, currency, id string) (domain.LedgerEntry, bool, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.table(tables.Fund),
+		Key: s.fundKey(currency, entrySK(id)), ConsistentRead: aws.Bool(true)})
+	if err != nil || out.Item == nil {
+		return domain.LedgerEntry{}, false, err
+	}
+	var it entryItem
+	err = unmarshalMap(out.Item, &it)
+	return it.LedgerEntry, err == nil, err
+}
+
+func (s *Store) putEntry(e domain.LedgerEntry) (types.TransactWriteItem, error) {
+	item, err := marshalMap(entryItem{PK: fundPK(e.Currency), SK: entrySK(e.ID), LedgerEntry: e})
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	return types.TransactWriteItem{Put: &types.Put{TableName: s.table(tables.Fund), Item: item,
+		ConditionExpression: aws.String("attribute_not_exists(pk)")}}, nil
+}
+
+func (s *Store) entryCheck(currency, id string, exists bool) types.TransactWriteItem {
+	cond := "attribute_not_exists(pk)"
+	if exists {
+		cond = "attribute_exists(pk)"
+	}
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: s.table(tables.Fund),
+		Key: s.fundKey(currency, entrySK(id)), ConditionExpression: aws.String(cond)}}
+}
+
+// balanceUpdate changes the balance item by the given amounts; when available goes down, the
+// condition keeps it at or above zero.
+func (s *Store) balanceUpdate(currency string, available, reserved, released, contributed int64) types.TransactWriteItem {
+	values := map[string]types.AttributeValue{
+		":available": num(available), ":reserved": num(reserved), ":released": num(released),
+		":contributed": num(contributed), ":zero": num(0), ":now": str(s.Now().Format(time.RFC3339Nano)), ":currency": str(currency),
+	}
+	cond := "attribute_exists(pk)"
+	if available < 0 {
+		values[":needed"] = num(-available)
+		cond = "attribute_exists(pk) AND available >= :needed"
+	}
+	if contributed > 0 {
+		cond = "" // a contribution may create the balance item
+	}
+	upd := &types.Update{TableName: s.table(tables.Fund), Key: s.fundKey(currency, balanceSK),
+		UpdateExpression: aws.String("SET available = if_not_exists(available, :zero) + :available, " +
+			"reserved = if_not_exists(reserved, :zero) + :reserved, released = if_not_exists(released, :zero) + :released, " +
+			"contributed = if_not_exists(contributed, :zero) + :contributed, updatedAt = :now, currency = :currency"),
+		ExpressionAttributeValues: values}
+	if cond != "" {
+		upd.ConditionExpression = aws.String(cond)
+	}
+	return types.TransactWriteItem{Update: upd}
+}
+
+// Contribute records a donor's contribution and adds it to the balance (creating the fund of
+// that currency on its first contribution). Idempotent per contribution id: a second call
+// returns the first entry and changes nothing (a conflict if the amount differs).
+func (s *Store) Contribute(ctx context.Context, c Contribution) (domain.LedgerEntry, error) {
+	if c.ID == "" || c.Amount.Value <= 0 || !domain.ValidCurrency(c.Amount.Currency) {
+		var fe domain.FieldErrors
+		if c.ID == "" {
+			fe = append(fe, domain.FieldError{Field: "id", Reason: "is required"})
+		}
+		if c.Amount.Value <= 0 {
+			fe = append(fe, domain.FieldError{Field: "amount.value", Reason: "must be positive"})
+		}
+		if !domain.ValidCurrency(c.Amount.Currency) {
+			fe = append(fe, domain.FieldError{Field: "amount.currency", Reason: "must be an ISO 4217 code"})
+		}
+		return domain.LedgerEntry{}, domain.Invalid(fe)
+	}
+	e := domain.LedgerEntry{ID: entryID(domain.EntryContribution, c.ID), Kind: domain.EntryContribution,
+		Currency: c.Amount.Currency, Amount: c.Amount.Value, Delta: c.Amount.Value, Reference: c.Reference,
+		Actor: c.Actor, At: s.Now()}
+	err := s.withRetry(ctx, func() error {
+		put, err := s.putEntry(e)
+		if err != nil {
+			return err
+		}
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			put, s.balanceUpdate(e.Currency, e.Amount, 0, 0, e.Amount),
+		}})
+		return err
+	})
+	if reasons := cancelReasons(err); len(reasons) > 0 && reasons[0] == "ConditionalCheckFailed" {
+		first, ok, gerr := s.getEntry(ctx, e.Currency, e.ID)
+		if gerr != nil || !ok {
+			return domain.LedgerEntry{}, fmt.Errorf("fund: read contribution %s: %v", c.ID, gerr)
+		}
+		if first.Amount != e.Amount {
+			return first, domain.Errorf(domain.CodeConflict, "contribution %s was recorded with another amount", c.ID)
+		}
+		return first, nil
+	}
+	return e, err
+}
+
+// Reserve sets amount aside for the activation: a RESERVATION entry and the balance lowered in
+// one transaction, refused if the balance would go below zero (*domain.InsufficientFunds, not
+// retried). Idempotent per activation: a retry returns the first reservation (a conflict if
+// the amount differs). Refused with a conflict once the activation's funds were reversed, so a
+// late retry cannot take money after compensation. Transaction conflicts under contention are
+// retried with backoff and jitter.
+func (s *Store) Reserve(ctx context.Context, activationID string, amount domain.Money, actor string) (domain.LedgerEntry, error) {
+	if amount.Value <= 0 {
+		return domain.LedgerEntry{}, domain.Invalid(domain.FieldErrors{{Field: "amount.value", Reason: "must be positive"}})
+	}
+	e := domain.LedgerEntry{ID: entryID(domain.EntryReservation, activationID), Kind: domain.EntryReservation,
+		Currency: amount.Currency, Amount: amount.Value, Delta: -amount.Value, ActivationID: activationID,
+		Actor: actor, At: s.Now()}
+	var result domain.LedgerEntry
+	err := s.withRetry(ctx, func() error {
+		put, err := s.putEntry(e)
+		if err != nil {
+			return err
+		}
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			put,
+			s.entryCheck(amount.Currency, entryID(domain.EntryReversal, activationID), false),
+			s.balanceUpdate(amount.Currency, -amount.Value, amount.Value, 0, 0),
+		}})
+		reasons := cancelReasons(err)
+		switch {
+		case err == nil:
+			result = e
+			return nil
+		case len(reasons) == 3 && reasons[1] == "ConditionalCheckFailed":
+			return domain.Errorf(domain.CodeConflict, "the funds of activation %s were already returned", activationID)
+		case len(reasons) == 3 && reasons[0] == "ConditionalCheckFailed":
+			first, ok, gerr := s.getEntry(ctx, amount.Currency, e.ID)
+			if gerr != nil {
+				return gerr
+			}
+			if !ok {
+				return retryable(err)
+			}
+			if first.Amount != amount.Value {
+				return domain.Errorf(domain.CodeConflict, "activation %s already reserved %s", activationID,
+					domain.Money{Value: first.Amount, Currency: amount.Currency})
+			}
+			result = first
+			return nil
+		case len(reasons) == 3 && reasons[2] == "ConditionalCheckFailed":
+			bal, _ := s.Balance(ctx, amount.Currency)
+			return &domain.InsufficientFunds{Message: fmt.Sprintf("the fund cannot reserve %s: %s available",
+				amount, domain.Money{Value: bal.Available, Currency: amount.Currency}), Requested: amount, Available: bal.Available}
+		}
+		return err
+	})
+	return result, err
+}
+
+// Release confirms the activation's reservation: a RELEASE entry (delta 0: the money already
+// left the available balance) moves the amount from reserved to released. Idempotent: a retry
+// returns the first release. not_found if there is no reservation; a conflict if it was
+// reversed.
+func (s *Store) Release(ctx context.Context, activationID, currency, actor string) (domain.LedgerEntry, error) {
+	var result domain.LedgerEntry
+	err := s.withRetry(ctx, func() error {
+		if first, ok, err := s.getEntry(ctx, currency, entryID(domain.EntryRelease, activationID)); err != nil || ok {
+			result = first
+			return err
+		}
+		res, ok, err := s.getEntry(ctx, currency, entryID(domain.EntryReservation, activationID))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return domain.NotFound("reservation of activation", activationID)
+		}
+		e := domain.LedgerEntry{ID: entryID(domain.EntryRelease, activationID), Kind: domain.EntryRelease,
+			Currency: currency, Amount: res.Amount, Delta: 0, ActivationID: activationID, Actor: actor, At: s.Now()}
+		put, err := s.putEntry(e)
+		if err != nil {
+			return err
+		}
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			put,
+			s.entryCheck(currency, entryID(domain.EntryReversal, activationID), false),
+			s.balanceUpdate(currency, 0, -res.Amount, res.Amount, 0),
+		}})
+		reasons := cancelReasons(err)
+		switch {
+		case err == nil:
+			result = e
+			return nil
+		case len(reasons) == 3 && reasons[0] == "ConditionalCheckFailed":
+			return retryable(err) // released concurrently: the next attempt returns it
+		case len(reasons) == 3 && reasons[1] == "ConditionalCheckFailed":
+			return domain.Errorf(domain.CodeConflict, "the funds of activation %s were already returned", activationID)
+		}
+		return err
+	})
+	return result, err
+}
+
+// Reverse returns the activation's money to the fund (compensation): a REVERSAL entry of the
+// reserved amount, added back to the available balance, whether the reservation was released
+// or not. With no reservation it records a zero reversal, which also stops any later
+// reservation of the activation. Idempotent: the second call returns the first reversal and
+// changed == false; the balance moves once.
+func (s *Store) Reverse(ctx context.Context, activationID, currency, actor string) (domain.LedgerEntry, bool, error) {
+	var result domain.LedgerEntry
+	changed := false
+	err := s.withRetry(ctx, func() error {
+		if first, ok, err := s.getEntry(ctx, currency, entryID(domain.EntryReversal, activationID)); err != nil || ok {
+			result = first
+			return err
+		}
+		res, reserved, err := s.getEntry(ctx, currency, entryID(domain.EntryReservation, activationID))
+		if err != nil {
+			return err
+		}
+		_, released, err := s.getEntry(ctx, currency, entryID(domain.EntryRelease, activationID))
+		if err != nil {
+			return err
+		}
+		e := domain.LedgerEntry{ID: entryID(domain.EntryReversal, activationID), Kind: domain.EntryReversal,
+			Currency: currency, ActivationID: activationID, Actor: actor, At: s.Now()}
+		if reserved {
+			e.Amount, e.Delta = res.Amount, res.Amount
+		}
+		put, err := s.putEntry(e)
+		if err != nil {
+			return err
+		}
+		items := []types.TransactWriteItem{put,
+			s.entryCheck(currency, entryID(domain.EntryReservation, activationID), reserved),
+			s.entryCheck(currency, entryID(domain.EntryRelease, activationID), released)}
+		if reserved {
+			if released {
+				items = append(items, s.balanceUpdate(currency, e.Amount, 0, -e.Amount, 0))
+			} else {
+				items = append(items, s.balanceUpdate(currency, e.Amount, -e.Amount, 0, 0))
+			}
+		}
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil {
+			result, changed = e, true
+			return nil
+		}
+		if slices.Contains(cancelReasons(err), "ConditionalCheckFailed") {
+			return retryable(err) // something moved meanwhile: read again
+		}
+		return err
+	})
+	return result, changed, err
+}
+
+// Balance returns the fund's balance in the currency (zero if it never had any).
+func (s *Store) Balance(ctx context.Context, currency string) (domain.FundBalance, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.table(tables.Fund),
+		Key: s.fundKey(currency, balanceSK), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return domain.FundBalance{}, err
+	}
+	if out.Item == nil {
+		return domain.FundBalance{Currency: currency}, nil
+	}
+	var it balanceItem
+	err = unmarshalMap(out.Item, &it)
+	return it.FundBalance, err
+}
+
+// Ledger lists the ledger entries of the currency, by kind and activation (default 50 a page,
+// at most 500).
+func (s *Store) Ledger(ctx context.Context, currency string, limit int, cursor string) (Page[domain.LedgerEntry], error) {
+	query := "ledger:" + currency
+	start, _, err := decodeCursor(query, cursor)
+	if err != nil {
+		return Page[domain.LedgerEntry]{}, err
+	}
+	in := &dynamodb.QueryInput{TableName: s.table(tables.Fund), ExclusiveStartKey: start, ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :entry)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(fundPK(currency)), ":entry": str("ENTRY#")}}
+	items, last, err := s.queryPage(ctx, in, pageLimit(limit, 50, 500))
+	if err != nil {
+		return Page[domain.LedgerEntry]{}, err
+	}
+	page := Page[domain.LedgerEntry]{Items: []domain.LedgerEntry{}, Next: encodeCursor(query, "", last)}
+	for _, m := range items {
+		var it entryItem
+		if err := unmarshalMap(m, &it); err != nil {
+			return page, err
+		}
+		page.Items = append(page.Items, it.LedgerEntry)
+	}
+	return page, nil
+}
+
+// LedgerCheck is the result of CheckLedger.
+type LedgerCheck struct {
+	Balance  domain.FundBalance
+	Entries  int
+	SumDelta int64
+	// SumReserved is what the ledger says is reserved and neither released nor reversed.
+	SumReserved int64
+}
+
+// Consistent reports whether the ledger agrees with the balance item.
+func (c LedgerCheck) Consistent() bool {
+	return c.SumDelta == c.Balance.Available && c.SumReserved == c.Balance.Reserved && c.Balance.Available >= 0
+}
+
+// CheckLedger reads the whole ledger of the currency and sums it, to compare with the balance.
+// The read is not one snapshot: run it when the fund is quiet (tests, audits, operations).
+func (s *Store) CheckLedger(ctx context.Context, currency string) (LedgerCheck, error) {
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{TableName: s.table(tables.Fund), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :entry)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(fundPK(currency)), ":entry": str("ENTRY#")}})
+	if err != nil {
+		return LedgerCheck{}, err
+	}
+	var c LedgerCheck
+	seen := map[domain.EntryKind]map[string]int64{domain.EntryReservation: {}, domain.EntryRelease: {}, domain.EntryReversal: {}}
+	for _, m := range items {
+		var it entryItem
+		if err := unmarshalMap(m, &it); err != nil {
+			return c, err
+		}
+		c.Entries++
+		c.SumDelta += it.Delta
+		if byActivation, ok := seen[it.Kind]; ok {
+			byActivation[it.ActivationID] = it.Amount
+		}
+	}
+	for id, amount := range seen[domain.EntryReservation] {
+		_, released := seen[domain.EntryRelease][id]
+		_, reversed := seen[domain.EntryReversal][id]
+		if !released && !reversed {
+			c.SumReserved += amount
+		}
+	}
+	c.Balance, err = s.Balance(ctx, currency)
+	return c, err
+}
+
+// ReservationOf returns the activation's reservation entry, if any.
+func (s *Store) ReservationOf(ctx context.Context, activationID, currency string) (domain.LedgerEntry, bool, error) {
+	return s.getEntry(ctx, currency, entryID(domain.EntryReservation, activationID))
+}

@@ -1,0 +1,61 @@
+package store_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/fasttrack/fasttrack/internal/dynamolocal"
+	"github.com/fasttrack/fasttrack/shared/store"
+	"github.com/fasttrack/fasttrack/shared/tables"
+)
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func newClient(tb testing.TB) *dynamodb.Client {
+	tb.Helper()
+	return dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(dynamolocal.TestEndpoint(tb)),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+}
+
+// mustStore returns a Store on fresh tables with a random prefix and a test clock.
+func mustStore(tb testing.TB) (*store.Store, *clock) {
+	tb.Helper()
+	client := newClient(tb)
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	names, err := tables.EnsureTables(context.Background(), client, "t"+hex.EncodeToString(b)+"-")
+	if err != nil {
+		tb.Fatalf("EnsureTables: %v", err)
+	}
+	c := newClock()
+	return store.New(client, names, store.Options{Now: c.Now}), c
+}
