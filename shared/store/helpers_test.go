@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/fasttrack/fasttrack/internal/dynamolocal"
+	"github.com/fasttrack/fasttrack/shared/config"
 	"github.com/fasttrack/fasttrack/shared/store"
 	"github.com/fasttrack/fasttrack/shared/tables"
 )
@@ -59,3 +60,5 @@ func mustStore(tb testing.TB) (*store.Store, *clock) {
 	c := newClock()
 	return store.New(client, names, store.Options{Now: c.Now}), c
 }
+
+func cfgDefault() *config.Config { return config.Default() }
