@@ -231,7 +231,7 @@ func (s *Store) PutPolicy(ctx context.Context, p domain.InsurancePolicy) error {
 // Policies returns the expert's insurance policies.
 func (s *Store) Policies(ctx context.Context, expertID string) ([]domain.InsurancePolicy, error) {
 	items, err := s.queryAll(ctx, &dynamodb.QueryInput{TableName: s.table(tables.Roster), ConsistentRead: aws.Bool(true),
-		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :prefix)"),
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :prefix)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(expertPK(expertID)), ":prefix": str("POLICY#")}})
 	if err != nil {
 		return nil, err
@@ -415,7 +415,7 @@ func (s *Store) ConfirmBooking(ctx context.Context, expertID, bookingID string) 
 // BookingsOfExpert returns every booking of the expert, cancelled ones included.
 func (s *Store) BookingsOfExpert(ctx context.Context, expertID string) ([]domain.Booking, error) {
 	return s.bookings(ctx, &dynamodb.QueryInput{TableName: s.table(tables.Roster), ConsistentRead: aws.Bool(true),
-		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :prefix)"),
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :prefix)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(expertPK(expertID)), ":prefix": str("BOOKING#")}})
 }
 
