@@ -47,3 +47,10 @@ build:
 
 clean:
 	rm -rf bin cdk.out
+
+## conformance-peer: run every engine conformance case on the peer (aws-local-stepfunctions) and
+## report which agree with the expectations; not part of `make test`.
+.PHONY: conformance-peer
+conformance-peer:
+	@scripts/peer/install.sh
+	.cache/peer/node_modules/.bin/node scripts/peer/conformance.mjs
