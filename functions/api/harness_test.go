@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -64,7 +66,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{t: t, store: newMemoryStore(), workflow: newMemoryWorkflow(), clock: &clock{now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}, logs: &bytes.Buffer{}}
-	issuer, err := auth.OpenIssuer(t.TempDir(), auth.WithIssuerClock(h.clock.Now))
+	issuer, err := auth.NewIssuer(issuerKey(t), auth.WithIssuerClock(h.clock.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +88,22 @@ func newHarness(t *testing.T) *harness {
 	h.http = httptest.NewServer(h.server)
 	t.Cleanup(h.http.Close)
 	return h
+}
+
+var (
+	keyOnce   sync.Once
+	sharedKey *rsa.PrivateKey
+	keyErr    error
+)
+
+// issuerKey is one RSA key for every test of the package: making a 2048-bit key takes a while.
+func issuerKey(t *testing.T) *rsa.PrivateKey {
+	t.Helper()
+	keyOnce.Do(func() { sharedKey, keyErr = rsa.GenerateKey(rand.Reader, 2048) })
+	if keyErr != nil {
+		t.Fatal(keyErr)
+	}
+	return sharedKey
 }
 
 type lockedWriter struct{ buffer *bytes.Buffer }

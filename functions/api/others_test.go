@@ -1,0 +1,318 @@
+package api_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/fasttrack/fasttrack/functions/api"
+	"github.com/fasttrack/fasttrack/shared/domain"
+)
+
+func TestHistoryMergesWorkflowEventsAndAuditTrailInTimeOrder(t *testing.T) {
+	h := newHarness(t)
+	a := h.withActivation("Mombasa", 1_000_000)
+	at := func(seconds int) *time.Time { v := h.clock.Now().Add(time.Duration(seconds) * time.Second); return &v }
+	h.workflow.mu.Lock()
+	h.workflow.history[a.ID] = []sfntypes.HistoryEvent{
+		{Id: 1, Type: sfntypes.HistoryEventTypeExecutionStarted, Timestamp: at(1), ExecutionStartedEventDetails: &sfntypes.ExecutionStartedEventDetails{Input: aws.String(`{"activationId":"x"}`)}},
+		{Id: 2, Type: sfntypes.HistoryEventTypeTaskStateEntered, Timestamp: at(2), StateEnteredEventDetails: &sfntypes.StateEnteredEventDetails{Name: aws.String("Assess")}},
+		{Id: 3, Type: sfntypes.HistoryEventTypeTaskScheduled, Timestamp: at(3)},
+		{Id: 4, Type: sfntypes.HistoryEventTypeTaskFailed, Timestamp: at(5), TaskFailedEventDetails: &sfntypes.TaskFailedEventDetails{Error: aws.String("NotEligible"), Cause: aws.String("no")}},
+		{Id: 5, Type: sfntypes.HistoryEventTypeTaskStateExited, Timestamp: at(6), StateExitedEventDetails: &sfntypes.StateExitedEventDetails{Name: aws.String("Assess")}},
+	}
+	h.workflow.mu.Unlock()
+	h.clock.Advance(4 * time.Second)
+	h.do("office-ke", http.MethodPost, "/activations/"+a.ID+"/cancel", nil)
+
+	resp := h.do("auditor-1", http.MethodGet, "/activations/"+a.ID+"/history", nil)
+	var history api.History
+	resp.json(t, &history)
+	var got []string
+	for _, item := range history.Items {
+		got = append(got, item.Source+":"+item.Type+":"+item.Step+":"+item.Actor)
+	}
+	want := []string{
+		"audit:activation.requested:request:office-ke",
+		"workflow:ExecutionStarted::workflow",
+		"workflow:TaskStateEntered:Assess:workflow",
+		"workflow:TaskScheduled:Assess:workflow",
+		"audit:activation.cancel_requested::office-ke",
+		"workflow:TaskFailed:Assess:workflow",
+		"workflow:TaskStateExited:Assess:workflow",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("timeline:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	failed := history.Items[5].Detail.(map[string]any)
+	if failed["error"] != "NotEligible" {
+		t.Fatalf("failure detail %+v", failed)
+	}
+	if resp := h.do("office-ke", http.MethodGet, "/activations/"+a.ID+"/history", nil); resp.Status != http.StatusOK {
+		t.Fatalf("own office history: %d", resp.Status)
+	}
+}
+
+func TestAuditSearchAndExport(t *testing.T) {
+	h := newHarness(t)
+	a := h.withActivation("Nairobi", 1_000_000)
+	h.clock.Advance(time.Minute)
+	h.withActivation("Nairobi", 2_000_000)
+	h.do("office-ke", http.MethodPost, "/activations/"+a.ID+"/cancel", nil)
+
+	var list api.AuditList
+	if resp := h.do("office-ke", http.MethodGet, "/audit", nil); resp.Status != http.StatusForbidden {
+		t.Fatalf("office searching the audit trail: %d", resp.Status)
+	}
+	h.do("auditor-1", http.MethodGet, "/audit?activationId="+a.ID, nil).json(t, &list)
+	if len(list.Items) != 2 || list.Items[0].Action != "activation.requested" || list.Items[1].Action != "activation.cancel_requested" {
+		t.Fatalf("audit of one activation %+v", list.Items)
+	}
+	h.do("auditor-1", http.MethodGet, "/audit?action=activation.requested&limit=1", nil).json(t, &list)
+	if len(list.Items) != 1 || list.Next == "" {
+		t.Fatalf("first page %+v", list)
+	}
+	if resp := h.do("auditor-1", http.MethodGet, "/audit?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z", nil); resp.Status != http.StatusBadRequest {
+		t.Fatalf("inverted range: %d", resp.Status)
+	}
+
+	jsonl := h.do("auditor-1", http.MethodGet, "/audit/export?format=jsonl", nil)
+	if jsonl.Status != http.StatusOK || jsonl.Header.Get("Content-Type") != "application/x-ndjson" {
+		t.Fatalf("jsonl export: %d %s", jsonl.Status, jsonl.Header.Get("Content-Type"))
+	}
+	var actions []string
+	scanner := bufio.NewScanner(bytes.NewReader(jsonl.Body))
+	for scanner.Scan() {
+		var e api.AuditEvent
+		if err := json.Unmarshal(scanner.Bytes(), &e); err != nil {
+			t.Fatalf("line %q: %v", scanner.Text(), err)
+		}
+		actions = append(actions, e.Action)
+	}
+	if strings.Join(actions, ",") != "activation.requested,activation.requested,activation.cancel_requested" {
+		t.Fatalf("exported %v", actions)
+	}
+	csvExport := h.do("auditor-1", http.MethodGet, "/audit/export?format=csv&activationId="+a.ID, nil)
+	rows, err := csv.NewReader(bytes.NewReader(csvExport.Body)).ReadAll()
+	if err != nil || len(rows) != 3 || rows[0][0] != "time" || rows[2][7] != "activation.cancel_requested" {
+		t.Fatalf("csv export %q, %v", rows, err)
+	}
+	if resp := h.do("auditor-1", http.MethodGet, "/audit/export?format=xml", nil); resp.Status != http.StatusBadRequest {
+		t.Fatalf("xml export: %d", resp.Status)
+	}
+}
+
+func TestFundContributions(t *testing.T) {
+	h := newHarness(t)
+	body := map[string]any{"amount": map[string]any{"value": 50_000_000, "currency": "USD"}, "donor": "Government of Norway", "reference": "NO-2026-7"}
+	for _, user := range []string{"finance-1", "auditor-1", "office-ke"} {
+		if resp := h.do(user, http.MethodPost, "/fund/contributions", body); resp.Status != http.StatusForbidden {
+			t.Fatalf("%s contributes: %d", user, resp.Status)
+		}
+	}
+	resp := h.do("admin-1", http.MethodPost, "/fund/contributions", body)
+	var result api.ContributionResult
+	resp.json(t, &result)
+	if resp.Status != http.StatusCreated || result.Balance.Available != 250_000_000 || result.Entry.Kind != domain.EntryContribution || result.Entry.Actor != "admin-1" {
+		t.Fatalf("contribution: %d %s", resp.Status, resp.Body)
+	}
+	for name, bad := range map[string]map[string]any{
+		"negative":         {"amount": map[string]any{"value": -1, "currency": "USD"}, "donor": "x"},
+		"absurd":           {"amount": map[string]any{"value": int64(1e15), "currency": "USD"}, "donor": "x"},
+		"unknown currency": {"amount": map[string]any{"value": 1, "currency": "ABC"}, "donor": "x"},
+		"no donor":         {"amount": map[string]any{"value": 1, "currency": "USD"}},
+	} {
+		if resp := h.do("admin-1", http.MethodPost, "/fund/contributions", bad); resp.Status != http.StatusBadRequest {
+			t.Fatalf("%s contribution: %d", name, resp.Status)
+		}
+	}
+	var fund api.FundView
+	h.do("finance-1", http.MethodGet, "/fund?currency=USD", nil).json(t, &fund)
+	if len(fund.Balances) != 1 || fund.Balances[0].Available != 250_000_000 || len(fund.Ledger) != 1 {
+		t.Fatalf("fund %+v", fund)
+	}
+	if resp := h.do("security-1", http.MethodGet, "/fund", nil); resp.Status != http.StatusForbidden {
+		t.Fatalf("security reads the fund: %d", resp.Status)
+	}
+}
+
+func TestExpertsAndPolicies(t *testing.T) {
+	h := newHarness(t)
+	expert := map[string]any{"name": "Amina Odhiambo", "employment": "consultant", "areas": []string{"gender"}, "languages": []string{"en", "sw"},
+		"training": map[string]any{"level": "advanced", "expires": "2027-06-30"}, "homeOffice": "KE"}
+	if resp := h.do("hr-1", http.MethodPut, "/experts/exp-1", expert); resp.Status != http.StatusForbidden {
+		t.Fatalf("hr changes the roster: %d", resp.Status)
+	}
+	if resp := h.do("admin-1", http.MethodPut, "/experts/exp-1", expert); resp.Status != http.StatusCreated {
+		t.Fatalf("add expert: %d %s", resp.Status, resp.Body)
+	}
+	expert["languages"] = []string{"en", "sw", "fr"}
+	if resp := h.do("admin-1", http.MethodPut, "/experts/exp-1", expert); resp.Status != http.StatusOK {
+		t.Fatalf("change expert: %d %s", resp.Status, resp.Body)
+	}
+	bad := h.do("admin-1", http.MethodPut, "/experts/exp-2", map[string]any{"name": "", "employment": "volunteer", "areas": []string{"juggling"},
+		"languages": []string{"english"}, "training": map[string]any{"level": "advanced", "expires": "soon"}})
+	if p := bad.problem(t); bad.Status != http.StatusBadRequest || len(p.Errors) != 5 {
+		t.Fatalf("bad expert: %d %+v", bad.Status, p)
+	}
+	policy := map[string]any{"kind": "malicious_acts", "insurer": "Lloyd's", "validFrom": "2026-01-01", "validTo": "2026-12-31"}
+	if resp := h.do("admin-1", http.MethodPut, "/experts/exp-1/policies/pol-1", policy); resp.Status != http.StatusCreated {
+		t.Fatalf("add policy: %d %s", resp.Status, resp.Body)
+	}
+	if resp := h.do("admin-1", http.MethodPut, "/experts/exp-9/policies/pol-1", policy); resp.Status != http.StatusNotFound {
+		t.Fatalf("policy of a missing expert: %d", resp.Status)
+	}
+	policy["validTo"] = "2025-12-31"
+	if resp := h.do("admin-1", http.MethodPut, "/experts/exp-1/policies/pol-1", policy); resp.Status != http.StatusBadRequest {
+		t.Fatalf("policy ending before it starts: %d", resp.Status)
+	}
+	var list api.ExpertList
+	h.do("hr-1", http.MethodGet, "/experts?language=fr", nil).json(t, &list)
+	if len(list.Items) != 1 || list.Items[0].ID != "exp-1" {
+		t.Fatalf("experts %+v", list.Items)
+	}
+	changes := 0
+	for _, e := range h.store.audit {
+		if strings.HasPrefix(e.Action, "expert.") || strings.HasPrefix(e.Action, "insurance_policy.") {
+			changes++
+		}
+	}
+	if changes != 3 {
+		t.Fatalf("%d roster audit events, want 3", changes)
+	}
+}
+
+func TestRedrive(t *testing.T) {
+	h := newHarness(t)
+	a := h.withActivation("Nairobi", 1_000_000)
+	if resp := h.do("admin-1", http.MethodPost, "/activations/"+a.ID+"/redrive", nil); resp.Status != http.StatusConflict {
+		t.Fatalf("redrive of a running execution: %d %s", resp.Status, resp.Body)
+	}
+	h.workflow.mu.Lock()
+	h.workflow.status[a.ID] = sfntypes.ExecutionStatusFailed
+	h.workflow.mu.Unlock()
+	for _, user := range []string{"auditor-1", "office-ke", "security-1"} {
+		if resp := h.do(user, http.MethodPost, "/activations/"+a.ID+"/redrive", nil); resp.Status != http.StatusForbidden {
+			t.Fatalf("%s redrives: %d", user, resp.Status)
+		}
+	}
+	resp := h.do("admin-1", http.MethodPost, "/activations/"+a.ID+"/redrive", nil)
+	if resp.Status != http.StatusAccepted || h.workflow.redrives != 1 {
+		t.Fatalf("redrive: %d %s", resp.Status, resp.Body)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	h := newHarness(t)
+	a := h.withActivation("Mombasa", 1_000_000)
+	h.store.mu.Lock()
+	stored := h.store.activations[a.ID]
+	stored.Status = domain.StatusActive
+	stored.Steps = append(stored.Steps, domain.Step{Name: "clearance", Status: "succeeded", At: stored.CreatedAt.Add(30 * time.Second)})
+	stored.UpdatedAt = stored.CreatedAt.Add(90 * time.Second)
+	h.store.activations[a.ID] = stored
+	h.store.mu.Unlock()
+	h.addTask(domain.ApprovalTask{ID: "t1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance}, "tok1")
+	h.addTask(domain.ApprovalTask{ID: "t2", ActivationID: a.ID, Role: domain.RoleFinance, Kind: domain.KindFundRelease, Deadline: h.clock.Now().Add(time.Minute)}, "tok2")
+	h.do("security-1", http.MethodPost, "/tasks/t1/decision", map[string]string{"decision": "approve"})
+	h.clock.Advance(time.Hour)
+
+	if resp := h.do("office-ke", http.MethodGet, "/metrics/activations", nil); resp.Status != http.StatusForbidden {
+		t.Fatalf("office reads metrics: %d", resp.Status)
+	}
+	var m api.Metrics
+	h.do("auditor-1", http.MethodGet, "/metrics/activations", nil).json(t, &m)
+	if m.Activations.Total != 1 || m.Activations.ByStatus[domain.StatusActive] != 1 || m.Approvals.Decided != 1 ||
+		m.Approvals.Share == nil || *m.Approvals.Share != 1 || m.OpenTasksPastDeadline != 1 {
+		t.Fatalf("metrics %+v", m)
+	}
+	found := map[string]float64{}
+	for _, s := range m.TimeToStep {
+		found[s.Step] = s.AverageSeconds
+	}
+	if found["clearance"] != 30 || found["ACTIVE"] != 90 {
+		t.Fatalf("time to step %+v", m.TimeToStep)
+	}
+}
+
+func TestAuthentication(t *testing.T) {
+	h := newHarness(t)
+	if resp := h.do("", http.MethodGet, "/activations", nil); resp.Status != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") == "" {
+		t.Fatalf("no token: %d", resp.Status)
+	}
+	token := h.token("auditor-1")
+	h.clock.Advance(2 * time.Hour)
+	resp := h.do("", http.MethodGet, "/activations", nil, "Authorization", "Bearer "+token)
+	if p := resp.problem(t); resp.Status != http.StatusUnauthorized || strings.Contains(p.Detail, "exp") {
+		t.Fatalf("expired token: %d %+v", resp.Status, p)
+	}
+	if resp := h.do("", http.MethodGet, "/healthz", nil); resp.Status != http.StatusOK {
+		t.Fatalf("health: %d", resp.Status)
+	}
+}
+
+func TestUnknownRoutesAndMethodsAreProblems(t *testing.T) {
+	h := newHarness(t)
+	resp := h.do("auditor-1", http.MethodGet, "/nothing/here", nil)
+	if resp.Status != http.StatusNotFound || resp.problem(t).Status != http.StatusNotFound {
+		t.Fatalf("unknown path: %d", resp.Status)
+	}
+	resp = h.do("auditor-1", http.MethodDelete, "/activations", nil)
+	if resp.Status != http.StatusMethodNotAllowed || resp.problem(t).Status != http.StatusMethodNotAllowed || !strings.Contains(resp.Header.Get("Allow"), "POST") {
+		t.Fatalf("wrong method: %d %v", resp.Status, resp.Header)
+	}
+}
+
+func TestAPanicIsAnInternalProblemWithNothingInternalShown(t *testing.T) {
+	h := newHarness(t)
+	h.store.panics = true
+	resp := h.do("auditor-1", http.MethodGet, "/activations", nil)
+	p := resp.problem(t)
+	if resp.Status != http.StatusInternalServerError || strings.Contains(string(resp.Body), "exploded") || strings.Contains(string(resp.Body), "fasttrack-activations") {
+		t.Fatalf("panic answer: %d %s", resp.Status, resp.Body)
+	}
+	if p.Type != api.ProblemInternal.Type() {
+		t.Fatalf("problem %+v", p)
+	}
+	logMu.Lock()
+	logged := h.logs.String()
+	logMu.Unlock()
+	if !strings.Contains(logged, "exploded") {
+		t.Fatal("the panic was not logged")
+	}
+}
+
+func TestLambdaAdapterServesHTTPAPIEvents(t *testing.T) {
+	h := newHarness(t)
+	handler := api.LambdaHandler(h.server)
+	body, _ := json.Marshal(request("KE", "Nairobi", 1_000_000))
+	event := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RawPath: "/activations", Body: string(body),
+		Headers: map[string]string{"authorization": "Bearer " + h.token("office-ke"), "content-type": "application/json", "idempotency-key": "lambda-1"},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+			Method: http.MethodPost, Path: "/activations", SourceIP: "203.0.113.9"}, DomainName: "api.example.org"},
+	}
+	resp, err := handler(context.Background(), event)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("lambda: %v %d %s", err, resp.StatusCode, resp.Body)
+	}
+	var a domain.Activation
+	if err := json.Unmarshal([]byte(resp.Body), &a); err != nil || a.Office != "KE" {
+		t.Fatalf("lambda body %s", resp.Body)
+	}
+	event.Headers["authorization"] = ""
+	resp, _ = handler(context.Background(), event)
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("lambda without token: %d", resp.StatusCode)
+	}
+}

@@ -1,0 +1,308 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fasttrack/fasttrack/functions/api"
+	"github.com/fasttrack/fasttrack/shared/domain"
+)
+
+// withActivation stores an activation requested by office-ke and returns it.
+func (h *harness) withActivation(station string, amount int64) domain.Activation {
+	h.t.Helper()
+	var a domain.Activation
+	resp := h.do("office-ke", http.MethodPost, "/activations", request("KE", station, amount))
+	if resp.Status != http.StatusCreated {
+		h.t.Fatalf("create: %d %s", resp.Status, resp.Body)
+	}
+	resp.json(h.t, &a)
+	return a
+}
+
+func TestDecisionApprovesOnceAndSendsTheTokenAfterTheUpdate(t *testing.T) {
+	h := newHarness(t)
+	a := h.withActivation("Mombasa", 1_000_000)
+	h.addTask(domain.ApprovalTask{ID: "task-1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"}, "token-1")
+
+	resp := h.do("security-1", http.MethodPost, "/tasks/task-1/decision", map[string]string{"decision": "approve", "comment": "cleared"})
+	if resp.Status != http.StatusOK {
+		t.Fatalf("decide: %d %s", resp.Status, resp.Body)
+	}
+	var task api.TaskView
+	resp.json(t, &task)
+	if task.Status != domain.TaskDecided || task.Decision == nil || task.Decision.ActorID != "security-1" || task.Decision.Outcome != domain.Approve {
+		t.Fatalf("task %+v", task)
+	}
+	var output api.DecisionOutput
+	if err := json.Unmarshal([]byte(h.workflow.successes["token-1"]), &output); err != nil {
+		t.Fatalf("token output %q: %v", h.workflow.successes["token-1"], err)
+	}
+	if output.Decision != domain.Approve || output.Actor != "security-1" || output.Role != domain.RoleSecurity || output.Comment != "cleared" {
+		t.Fatalf("output %+v", output)
+	}
+	if strings.Contains(string(resp.Body), "token-1") {
+		t.Fatal("the task token reached the client")
+	}
+
+	second := h.do("security-2", http.MethodPost, "/tasks/task-1/decision", map[string]string{"decision": "reject", "comment": "no"})
+	if second.Status != http.StatusConflict || !strings.HasSuffix(second.problem(t).Type, "/already-decided") {
+		t.Fatalf("second decision: %d %s", second.Status, second.Body)
+	}
+	// The same approver repeating the same decision also gets 409: the token was delivered.
+	if again := h.do("security-1", http.MethodPost, "/tasks/task-1/decision", map[string]string{"decision": "approve"}); again.Status != http.StatusConflict {
+		t.Fatalf("repeat: %d %s", again.Status, again.Body)
+	}
+	if _, _, successes, failures := h.workflow.snapshot(); successes != 1 || failures != 0 {
+		t.Fatalf("tokens sent: %d successes, %d failures", successes, failures)
+	}
+	var decided int
+	for _, e := range h.store.audit {
+		if e.Action == "task.decided" {
+			decided++
+		}
+	}
+	if decided != 1 {
+		t.Fatalf("%d task.decided audit events", decided)
+	}
+}
+
+func TestRejectionFailsTheTokenWithApprovalRejected(t *testing.T) {
+	h := newHarness(t)
+	a := h.withActivation("Mombasa", 1_000_000)
+	h.addTask(domain.ApprovalTask{ID: "task-1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"}, "token-1")
+
+	noComment := h.do("security-1", http.MethodPost, "/tasks/task-1/decision", map[string]string{"decision": "reject"})
+	if p := noComment.problem(t); noComment.Status != http.StatusBadRequest || len(p.Errors) != 1 || p.Errors[0].Field != "comment" {
+		t.Fatalf("reject without comment: %d %+v", noComment.Status, p)
+	}
+	bad := h.do("security-1", http.MethodPost, "/tasks/task-1/decision", map[string]any{"decision": "maybe", "comment": 3})
+	if p := bad.problem(t); bad.Status != http.StatusBadRequest || p.Errors[0].Field != "comment" {
+		t.Fatalf("wrong type: %d %+v", bad.Status, p)
+	}
+	resp := h.do("security-1", http.MethodPost, "/tasks/task-1/decision", map[string]string{"decision": "reject", "comment": "too risky this week"})
+	if resp.Status != http.StatusOK {
+		t.Fatalf("reject: %d %s", resp.Status, resp.Body)
+	}
+	if got := h.workflow.failures["token-1"]; got[0] != "ApprovalRejected" || !strings.Contains(got[1], "too risky") {
+		t.Fatalf("failure sent %v", got)
+	}
+}
+
+func TestConcurrentDecisionsProduceOneDecision(t *testing.T) {
+	h := newHarness(t)
+	a := h.withActivation("Mombasa", 1_000_000)
+	h.addTask(domain.ApprovalTask{ID: "task-1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"}, "token-1")
+	users := []string{"security-1", "security-2", "finance-security"}
+	statuses := make([]int, 9)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Go(func() {
+			statuses[i] = h.do(users[i%len(users)], http.MethodPost, "/tasks/task-1/decision", map[string]string{"decision": "approve"}).Status
+		})
+	}
+	wg.Wait()
+	ok, conflict := 0, 0
+	for _, s := range statuses {
+		switch s {
+		case http.StatusOK:
+			ok++
+		case http.StatusConflict:
+			conflict++
+		default:
+			t.Fatalf("status %d", s)
+		}
+	}
+	if ok != 1 || conflict != len(statuses)-1 {
+		t.Fatalf("%d decisions succeeded, %d conflicts: %v", ok, conflict, statuses)
+	}
+	if _, _, successes, _ := h.workflow.snapshot(); successes != 1 {
+		t.Fatalf("token sent %d times", successes)
+	}
+}
+
+func TestDecisionRefusals(t *testing.T) {
+	h := newHarness(t)
+	own := h.do("office-ke-security", http.MethodPost, "/activations", request("KE", "Mombasa", 1_000_000))
+	var ownActivation domain.Activation
+	own.json(t, &ownActivation)
+	a := h.withActivation("Mombasa", 40_000_000)
+	h.addTask(domain.ApprovalTask{ID: "task-sec", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"}, "token-sec")
+	h.addTask(domain.ApprovalTask{ID: "task-own", ActivationID: ownActivation.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"}, "token-own")
+	h.addTask(domain.ApprovalTask{ID: "task-fin", ActivationID: a.ID, Role: domain.RoleFinance, Kind: domain.KindFundRelease, Office: "KE"}, "token-fin")
+	h.addTask(domain.ApprovalTask{ID: "task-senior", ActivationID: a.ID, Role: domain.RoleSeniorManagement, Kind: domain.KindSeniorFundRelease, Office: "KE"}, "token-senior")
+	h.addTask(domain.ApprovalTask{ID: "task-late", ActivationID: a.ID, Role: domain.RoleFinance, Kind: domain.KindFundRelease, Office: "KE",
+		Deadline: h.clock.Now().Add(time.Minute)}, "token-late")
+	h.addTask(domain.ApprovalTask{ID: "task-assigned", ActivationID: a.ID, Role: domain.RoleHR, Kind: domain.KindExpertSourcing, Office: "KE",
+		Assignee: "hr-2"}, "token-assigned")
+
+	approve := map[string]string{"decision": "approve", "comment": "ok"}
+	cases := []struct {
+		name, user, task string
+		status           int
+		detail           string
+	}{
+		{"auditor decides", "auditor-1", "task-sec", http.StatusForbidden, ""},
+		{"admin decides", "admin-1", "task-sec", http.StatusForbidden, ""},
+		{"country office decides", "office-ke", "task-sec", http.StatusForbidden, ""},
+		{"approver of another role", "finance-1", "task-sec", http.StatusForbidden, "security role"},
+		{"self-approval", "office-ke-security", "task-own", http.StatusForbidden, "request they made"},
+		{"missing task", "security-1", "task-none", http.StatusNotFound, ""},
+		{"assigned to someone else", "hr-1", "task-assigned", http.StatusForbidden, "assigned to hr-2"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := h.do(tc.user, http.MethodPost, "/tasks/"+tc.task+"/decision", approve)
+			p := resp.problem(t)
+			if resp.Status != tc.status || !strings.Contains(p.Detail, tc.detail) {
+				t.Fatalf("status %d, detail %q; want %d containing %q", resp.Status, p.Detail, tc.status, tc.detail)
+			}
+		})
+	}
+
+	// One person with two roles cannot use both on one activation.
+	if resp := h.do("finance-security", http.MethodPost, "/tasks/task-sec/decision", approve); resp.Status != http.StatusOK {
+		t.Fatalf("first decision of a two-role person: %d %s", resp.Status, resp.Body)
+	}
+	resp := h.do("finance-security", http.MethodPost, "/tasks/task-fin/decision", approve)
+	if p := resp.problem(t); resp.Status != http.StatusForbidden || !strings.Contains(p.Detail, "already decided on this activation as security") {
+		t.Fatalf("second role on one activation: %d %+v", resp.Status, p)
+	}
+
+	// Past its deadline a task awaits escalation and cannot be decided.
+	h.clock.Advance(2 * time.Minute)
+	if resp := h.do("finance-1", http.MethodPost, "/tasks/task-late/decision", approve); resp.Status != http.StatusConflict {
+		t.Fatalf("decision past the deadline: %d %s", resp.Status, resp.Body)
+	}
+
+	// Delegation lets hr-1 decide hr-2's task for its period, and not after.
+	start := h.clock.Now().Add(-time.Hour)
+	delegate := h.do("admin-1", http.MethodPost, "/delegations", map[string]any{"fromUser": "hr-2", "toUser": "hr-1", "role": "hr",
+		"start": start, "until": h.clock.Now().Add(time.Hour), "reason": "field mission"})
+	if delegate.Status != http.StatusCreated {
+		t.Fatalf("delegation: %d %s", delegate.Status, delegate.Body)
+	}
+	if resp := h.do("hr-1", http.MethodPost, "/tasks/task-assigned/decision", approve); resp.Status != http.StatusOK {
+		t.Fatalf("delegate decides: %d %s", resp.Status, resp.Body)
+	}
+	task, _ := h.store.GetTask(t.Context(), "task-assigned")
+	if task.Decision.OnBehalfOf != "hr-2" {
+		t.Fatalf("decision not recorded on behalf of the assignee: %+v", task.Decision)
+	}
+	if got := h.workflow.successes; got["token-sec"] == "" || got["token-fin"] != "" || got["token-own"] != "" {
+		t.Fatalf("tokens sent for refused decisions: %v", got)
+	}
+}
+
+func TestDelegationExpires(t *testing.T) {
+	h := newHarness(t)
+	a := h.withActivation("Mombasa", 1_000_000)
+	h.addTask(domain.ApprovalTask{ID: "task-assigned", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance,
+		Office: "KE", Assignee: "security-2", Deadline: h.clock.Now().Add(72 * time.Hour)}, "token")
+	// security-2 delegates their own tasks to security-1 for a day.
+	resp := h.do("security-2", http.MethodPost, "/delegations", map[string]any{"toUser": "security-1", "role": "security",
+		"start": h.clock.Now(), "until": h.clock.Now().Add(24 * time.Hour)})
+	if resp.Status != http.StatusCreated {
+		t.Fatalf("delegation: %d %s", resp.Status, resp.Body)
+	}
+	h.clock.Advance(25 * time.Hour)
+	if resp := h.do("security-1", http.MethodPost, "/tasks/task-assigned/decision", map[string]string{"decision": "approve"}); resp.Status != http.StatusForbidden {
+		t.Fatalf("decision after the delegation ended: %d %s", resp.Status, resp.Body)
+	}
+	// Nobody delegates someone else's tasks, or a role they do not hold.
+	for _, body := range []map[string]any{
+		{"fromUser": "security-1", "toUser": "security-2", "role": "security", "start": h.clock.Now(), "until": h.clock.Now().Add(time.Hour)},
+		{"toUser": "finance-1", "role": "finance", "start": h.clock.Now(), "until": h.clock.Now().Add(time.Hour)},
+	} {
+		if resp := h.do("security-2", http.MethodPost, "/delegations", body); resp.Status != http.StatusForbidden {
+			t.Fatalf("delegation %v: %d %s", body, resp.Status, resp.Body)
+		}
+	}
+	if resp := h.do("auditor-1", http.MethodPost, "/delegations", map[string]any{"toUser": "x", "role": "security",
+		"start": h.clock.Now(), "until": h.clock.Now().Add(time.Hour)}); resp.Status != http.StatusForbidden {
+		t.Fatalf("auditor delegation: %d", resp.Status)
+	}
+	bad := h.do("security-2", http.MethodPost, "/delegations", map[string]any{"toUser": "security-2", "role": "janitor",
+		"start": h.clock.Now(), "until": h.clock.Now().Add(-time.Hour)})
+	if p := bad.problem(t); bad.Status != http.StatusBadRequest || len(p.Errors) != 3 {
+		t.Fatalf("bad delegation: %d %+v", bad.Status, p)
+	}
+}
+
+func TestInboxOrderFiltersAndTimeLeft(t *testing.T) {
+	h := newHarness(t)
+	a := h.withActivation("Mombasa", 1_000_000)
+	now := h.clock.Now()
+	h.addTask(domain.ApprovalTask{ID: "t-low-soon", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Deadline: now.Add(time.Hour)}, "a")
+	h.addTask(domain.ApprovalTask{ID: "t-high-late", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Deadline: now.Add(5 * time.Hour)}, "b")
+	h.addTask(domain.ApprovalTask{ID: "t-high-soon", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Deadline: now.Add(2 * time.Hour)}, "c")
+	h.addTask(domain.ApprovalTask{ID: "t-decided", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Status: domain.TaskDecided, Deadline: now.Add(time.Minute)}, "d")
+	h.addTask(domain.ApprovalTask{ID: "t-finance", ActivationID: a.ID, Role: domain.RoleFinance, Kind: domain.KindFundRelease}, "e")
+	h.store.mu.Lock()
+	for _, id := range []string{"t-high-late", "t-high-soon"} {
+		task := h.store.tasks[id]
+		task.Priority = 90
+		h.store.tasks[id] = task
+	}
+	low := h.store.tasks["t-low-soon"]
+	low.Priority = 10
+	h.store.tasks["t-low-soon"] = low
+	h.store.mu.Unlock()
+
+	var list api.TaskList
+	h.do("security-1", http.MethodGet, "/tasks", nil).json(t, &list)
+	var ids []string
+	for _, item := range list.Items {
+		ids = append(ids, item.ID)
+	}
+	if strings.Join(ids, ",") != "t-high-soon,t-high-late,t-low-soon,t-decided" {
+		t.Fatalf("inbox order %v", ids)
+	}
+	if list.Items[0].TimeLeftSeconds != 7200 || list.Items[0].Summary.Country != "KE" {
+		t.Fatalf("first item %+v", list.Items[0])
+	}
+	h.do("security-1", http.MethodGet, "/tasks?status=OPEN&dueBefore="+now.Add(3*time.Hour).Format(time.RFC3339), nil).json(t, &list)
+	if len(list.Items) != 2 {
+		t.Fatalf("filtered inbox %+v", list.Items)
+	}
+	if resp := h.do("security-1", http.MethodGet, "/tasks?role=finance", nil); resp.Status != http.StatusForbidden {
+		t.Fatalf("security asking for finance tasks: %d", resp.Status)
+	}
+	if resp := h.do("office-ke", http.MethodGet, "/tasks", nil); resp.Status != http.StatusForbidden {
+		t.Fatalf("office listing tasks: %d", resp.Status)
+	}
+	h.do("auditor-1", http.MethodGet, "/tasks", nil).json(t, &list)
+	if len(list.Items) != 5 {
+		t.Fatalf("auditor sees %d tasks", len(list.Items))
+	}
+}
+
+func TestReassign(t *testing.T) {
+	h := newHarness(t)
+	a := h.withActivation("Mombasa", 1_000_000)
+	h.addTask(domain.ApprovalTask{ID: "task-1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance}, "token")
+	body := map[string]string{"assignee": "security-2", "reason": "security-1 is on leave"}
+	if resp := h.do("security-1", http.MethodPost, "/tasks/task-1/reassign", body); resp.Status != http.StatusForbidden {
+		t.Fatalf("approver reassigns: %d", resp.Status)
+	}
+	if resp := h.do("auditor-1", http.MethodPost, "/tasks/task-1/reassign", body); resp.Status != http.StatusForbidden {
+		t.Fatalf("auditor reassigns: %d", resp.Status)
+	}
+	resp := h.do("admin-1", http.MethodPost, "/tasks/task-1/reassign", body)
+	var task api.TaskView
+	resp.json(t, &task)
+	if resp.Status != http.StatusOK || task.Assignee != "security-2" {
+		t.Fatalf("reassign: %d %s", resp.Status, resp.Body)
+	}
+	if resp := h.do("security-1", http.MethodPost, "/tasks/task-1/decision", map[string]string{"decision": "approve"}); resp.Status != http.StatusForbidden {
+		t.Fatalf("former approver decides a reassigned task: %d", resp.Status)
+	}
+	last := h.store.audit[len(h.store.audit)-1]
+	if last.Action != "task.reassigned" || last.Actor != "admin-1" {
+		t.Fatalf("audit %+v", last)
+	}
+}
