@@ -81,7 +81,7 @@ func NewStatelessStack(scope constructs.Construct, id string, props *StatelessSt
 	if err := checkFunctions(functions); err != nil {
 		return nil, err
 	}
-	if err := checkConsoleOrigin(props.ConsoleOrigin); err != nil {
+	if err := checkConsoleOrigin(props.ConsoleOrigin, stage); err != nil {
 		return nil, err
 	}
 	if info, err := os.Stat(filepath.Join(props.LambdaAssetDir, "bootstrap")); err != nil || info.IsDir() {
@@ -221,8 +221,8 @@ func checkFunctions(functions []registry.Function) error {
 }
 
 // checkConsoleOrigin accepts one origin: a scheme and host (and port), https except for
-// localhost, never a wildcard.
-func checkConsoleOrigin(origin string) error {
+// localhost in dev, never a wildcard.
+func checkConsoleOrigin(origin string, stage Stage) error {
 	parsed, err := url.Parse(origin)
 	if origin == "" || err != nil || parsed.Host == "" || (parsed.Path != "" && parsed.Path != "/") ||
 		parsed.RawQuery != "" || parsed.Fragment != "" || strings.Contains(origin, "*") {
@@ -231,6 +231,9 @@ func checkConsoleOrigin(origin string) error {
 	local := parsed.Hostname() == "localhost" || parsed.Hostname() == "127.0.0.1"
 	if parsed.Scheme != "https" && !(parsed.Scheme == "http" && local) {
 		return fmt.Errorf("consoleOrigin %q must use https (http only for localhost)", origin)
+	}
+	if stage == Prod && local {
+		return fmt.Errorf("consoleOrigin %q is local: prod needs the console's public origin (-c consoleOrigin=https://...)", origin)
 	}
 	return nil
 }
