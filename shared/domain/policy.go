@@ -154,3 +154,18 @@ func CanDecide(c DecisionContext) error {
 	}
 	return nil
 }
+
+// Account is a person who can sign in: the local token issuer mints tokens for accounts, and on
+// AWS they are Cognito users with these groups and office.
+type Account struct {
+	// ID is the user id (the token's sub), such as "office-ke".
+	ID          string `json:"id"`
+	DisplayName string `json:"displayName"`
+	// Roles are the groups (cognito:groups).
+	Roles []Role `json:"roles"`
+	// Office is the country office's ISO code, or "HQ" for the central teams (custom:office).
+	Office string `json:"office"`
+}
+
+// Actor returns the account as an actor.
+func (a Account) Actor() Actor { return Actor{ID: a.ID, Roles: a.Roles, Office: a.Office} }

@@ -50,6 +50,14 @@ func newClient(tb testing.TB) *dynamodb.Client {
 // mustStore returns a Store on fresh tables with a random prefix and a test clock.
 func mustStore(tb testing.TB) (*store.Store, *clock) {
 	tb.Helper()
+	st, c, _, _ := mustStoreWithClient(tb)
+	return st, c
+}
+
+// mustStoreWithClient also returns the client and table names, for tests that tamper with
+// stored items behind the store's back.
+func mustStoreWithClient(tb testing.TB) (*store.Store, *clock, *dynamodb.Client, tables.Names) {
+	tb.Helper()
 	client := newClient(tb)
 	b := make([]byte, 5)
 	_, _ = rand.Read(b)
@@ -58,7 +66,7 @@ func mustStore(tb testing.TB) (*store.Store, *clock) {
 		tb.Fatalf("EnsureTables: %v", err)
 	}
 	c := newClock()
-	return store.New(client, names, store.Options{Now: c.Now}), c
+	return store.New(client, names, store.Options{Now: c.Now}), c, client, names
 }
 
 func cfgDefault() *config.Config { return config.Default() }
