@@ -991,10 +991,10 @@ func TestAwsSolutionsChecksPassWithReasonedSuppressions(t *testing.T) {
 		}{{d.stateful.Stack, d.statefulJSON}, {d.stateless.Stack, d.statelessJSON}} {
 			annotations := assertions.Annotations_FromStack(pair.stack)
 			for _, finding := range *annotations.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))) {
-				t.Errorf("%s: %v", *finding.Id, finding.Entry.Data)
+				t.Errorf("unsuppressed cdk-nag finding: %s", jsonText(finding))
 			}
 			for _, finding := range *annotations.FindError(jsii.String("*"), assertions.Match_AnyValue()) {
-				t.Errorf("error annotation %s: %v", *finding.Id, finding.Entry.Data)
+				t.Errorf("error annotation: %s", jsonText(finding))
 			}
 			suppressed := 0
 			for id, r := range pair.template.Resources {
