@@ -54,3 +54,39 @@ clean:
 conformance-peer:
 	@scripts/peer/install.sh
 	.cache/peer/node_modules/.bin/node scripts/peer/conformance.mjs
+
+# ---- AWS deployment with the CDK (infra/, cdk.json) -------------------------------------------
+# The CDK CLI comes from .cache/cdk (scripts/deps.sh cdk); it runs the Go app through cdk.json.
+# STAGE=dev|prod picks the stage; CONSOLE_ORIGIN sets the one origin CORS allows (prod needs it).
+# `make synth` needs no AWS account: the stacks are environment-agnostic unless the CLI finds
+# credentials. The variables below keep the CLI off the network: no notices, no version check,
+# no telemetry, no instance-metadata credential lookup.
+STAGE          ?= dev
+CONSOLE_ORIGIN ?=
+CDK            := .cache/cdk/node_modules/.bin/cdk
+CDK_CONTEXT    := -c stage=$(STAGE) $(if $(CONSOLE_ORIGIN),-c consoleOrigin=$(CONSOLE_ORIGIN))
+CDK_ENV        := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true
+CDK_OFFLINE    := $(CDK_ENV) AWS_EC2_METADATA_DISABLED=true
+
+.PHONY: deps-cdk synth deploy diff destroy
+
+deps-cdk:
+	@scripts/deps.sh cdk
+
+## synth: the CloudFormation templates of STAGE into cdk.out/, offline, checked by cdk-nag.
+synth: deps-cdk build
+	$(CDK_OFFLINE) $(CDK) synth $(CDK_CONTEXT) --no-notices --quiet
+	@ls cdk.out/*.template.json
+
+## diff: what `make deploy` would change in the account of the current AWS profile.
+diff: deps-cdk build
+	$(CDK_ENV) $(CDK) diff $(CDK_CONTEXT) --no-notices --all
+
+## deploy: both stacks of STAGE to the account and region of the current AWS profile.
+deploy: deps-cdk build
+	$(CDK_ENV) $(CDK) deploy $(CDK_CONTEXT) --no-notices --all --require-approval broadening
+
+## destroy: delete STAGE's stacks (prod keeps its tables, key and user pool: they are retained).
+destroy: deps-cdk
+	$(CDK_ENV) $(CDK) destroy $(CDK_CONTEXT) --no-notices --all
+# ---- end of the AWS deployment block ---------------------------------------------------------
