@@ -60,7 +60,12 @@ type Error struct {
 	Code    ErrorCode
 	Message string
 	Fields  FieldErrors
+	// Err is the underlying cause, for logs and errors.Is/As; never shown to users.
+	Err error
 }
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Error returns the message.
 func (e *Error) Error() string {

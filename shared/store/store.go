@@ -248,7 +248,7 @@ func (s *Store) withRetry(ctx context.Context, op func() error) error {
 	if errors.As(err, &r) {
 		err = r.cause
 	}
-	return &domain.Error{Code: domain.CodeUnavailable,
+	return &domain.Error{Code: domain.CodeUnavailable, Err: err,
 		Message: fmt.Sprintf("the operation kept conflicting with others after %d attempts; try again", s.retry.MaxAttempts)}
 }
 
