@@ -29,5 +29,6 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newLocalCommand())
+	root.AddCommand(newConfigCommand())
 	return root
 }
