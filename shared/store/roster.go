@@ -41,6 +41,8 @@ type Roster interface {
 	ConfirmBooking(ctx context.Context, expertID, bookingID string) (domain.Booking, error)
 	BookingsOfActivation(ctx context.Context, activationID string) ([]domain.Booking, error)
 	BookingsOfExpert(ctx context.Context, expertID string) ([]domain.Booking, error)
+	// DeployExpert matches and books the best available expert for a profile.
+	DeployExpert(ctx context.Context, r DeployRequest) (Deployed, error)
 }
 
 var _ Roster = (*Store)(nil)
