@@ -1,9 +1,9 @@
 // Package config holds every number of the business rules (thresholds, caps, deadlines,
 // weights, limits) with its default, so that no rule hides a constant.
 //
-// Defaults are in Default. A deployment changes them with a JSON file named by
-// FASTTRACK_CONFIG_FILE and/or a JSON document in FASTTRACK_CONFIG_JSON (applied after the
-// file). Both are merged over the defaults field by field: a document that names only
+// Defaults are in Default. A deployment changes them with a file named by FASTTRACK_CONFIG_FILE
+// (JSON, or YAML when it ends in .yaml or .yml) and/or a JSON document in FASTTRACK_CONFIG_JSON
+// (applied after the file). Both are merged over the defaults field by field: a document that names only
 // {"deadlines": {"security": "12h"}} changes only that deadline. Durations are Go durations
 // ("24h", "90m"); money is in minor units of its currency. Unknown fields are an error, so a
 // misspelt setting never silently does nothing.
@@ -14,8 +14,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Environment variables that Load reads.
@@ -215,6 +218,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
+		if ext := strings.ToLower(filepath.Ext(path)); ext == ".yaml" || ext == ".yml" {
+			if data, err = yamlToJSON(data); err != nil {
+				return nil, fmt.Errorf("config: %s: %w", path, err)
+			}
+		}
 		if err := cfg.Merge(data); err != nil {
 			return nil, fmt.Errorf("config: %s: %w", path, err)
 		}
@@ -225,6 +233,19 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// yamlToJSON turns a YAML document into JSON, so that it goes through the same strict decoding
+// (unknown fields refused) as a JSON one.
+func yamlToJSON(data []byte) ([]byte, error) {
+	var doc any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	if doc == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(doc)
 }
 
 // Merge applies a JSON document over c and checks the result. Maps are merged key by key.

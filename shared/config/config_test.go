@@ -82,3 +82,37 @@ func TestBadConfigurationIsRefusedAndChangesNothing(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+func TestLoadReadsYAML(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rules.yaml")
+	doc := "deadlines:\n  hr: 72h\nfund:\n  currencies:\n    USD: {autoRelease: 1, seniorManagement: 2, cap: 3}\n"
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(func(k string) string {
+		if k == config.EnvFile {
+			return path
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Deadline("hr") != 72*time.Hour {
+		t.Errorf("hr deadline %s", cfg.Deadline("hr"))
+	}
+	if usd, _ := cfg.Thresholds("USD"); usd.Cap != 3 {
+		t.Errorf("USD %+v", usd)
+	}
+	if err := os.WriteFile(path, []byte("deadline:\n  hr: 72h\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := config.Load(func(k string) string {
+		if k == config.EnvFile {
+			return path
+		}
+		return ""
+	}); err == nil {
+		t.Error("a misspelt YAML setting was accepted")
+	}
+}
