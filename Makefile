@@ -68,7 +68,7 @@ CDK_CONTEXT    := -c stage=$(STAGE) $(if $(CONSOLE_ORIGIN),-c consoleOrigin=$(CO
 CDK_ENV        := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true
 CDK_OFFLINE    := $(CDK_ENV) AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: deps-cdk synth deploy diff destroy
+.PHONY: deps-cdk synth deploy diff destroy cdk-bootstrap
 
 deps-cdk:
 	@scripts/deps.sh cdk
@@ -85,6 +85,10 @@ diff: deps-cdk build
 ## deploy: both stacks of STAGE to the account and region of the current AWS profile.
 deploy: deps-cdk build
 	$(CDK_ENV) $(CDK) deploy $(CDK_CONTEXT) --no-notices --all --require-approval broadening
+
+## cdk-bootstrap: once per account and region, the CDK's staging bucket and deployment roles.
+cdk-bootstrap: deps-cdk
+	$(CDK_ENV) $(CDK) bootstrap $(CDK_CONTEXT) --no-notices
 
 ## destroy: delete STAGE's stacks (prod keeps its tables, key and user pool: they are retained).
 destroy: deps-cdk
