@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -9,13 +10,16 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/auth"
 	"github.com/fasttrack/fasttrack/shared/domain"
+	"github.com/fasttrack/fasttrack/shared/store"
 )
 
 // IdempotencyHeader makes a retried POST /activations return the first answer.
@@ -52,7 +56,7 @@ func (s *Server) createActivation(w http.ResponseWriter, r *http.Request, caller
 		return p
 	}
 	now := s.options.Now().UTC()
-	ref, err := s.deps.Reference.Reference(r.Context())
+	ref, err := s.reference(r.Context())
 	if err != nil {
 		return err
 	}
@@ -62,43 +66,12 @@ func (s *Server) createActivation(w http.ResponseWriter, r *http.Request, caller
 	country, _ := ref.Country(req.Country)
 	station, _ := ref.DutyStation(req.Country, req.DutyStation)
 	if err := domain.CheckEligibility(req, country, s.options.Config).Err(); err != nil {
-		s.audit(r, caller, AuditEvent{Action: "activation.refused", Country: req.Country, After: map[string]any{"reason": err.Error()}})
+		s.audit(r, caller, auditNote{Action: "activation.refused", Country: req.Country, After: map[string]any{"reason": err.Error()}})
 		return err
 	}
 
-	id := s.options.NewID()
-	var idempotencyKey string
-	if key != "" {
-		canonical, _ := json.Marshal(req)
-		sum := sha256.Sum256(canonical)
-		idempotencyKey = caller.Subject + "/" + key
-		record, claimed, err := s.deps.Idempotency.ClaimKey(r.Context(), IdempotencyRecord{
-			Key: idempotencyKey, Fingerprint: hex.EncodeToString(sum[:]), ActivationID: id,
-			CreatedAt: now, ExpiresAt: now.Add(s.options.Config.Idempotency.TTL.D()),
-		})
-		if err != nil {
-			return err
-		}
-		if !claimed {
-			if record.Fingerprint != hex.EncodeToString(sum[:]) {
-				return NewProblem(ProblemIdempotencyReuse, "this Idempotency-Key was used with a different request body; use a new key for a new request")
-			}
-			if record.Status != 0 {
-				w.Header().Set("Content-Type", "application/json")
-				w.Header().Set("Idempotent-Replayed", "true")
-				w.WriteHeader(http.StatusOK)
-				_, _ = w.Write(record.Body)
-				return nil
-			}
-			// The first request with this key has not answered (it is running, or it stopped
-			// half-way): carry on with its activation id. Creating the activation and starting
-			// its execution are both idempotent for one id, so the two requests end in one.
-			id = record.ActivationID
-		}
-	}
-
 	activation := domain.Activation{
-		ID:                id,
+		ID:                s.options.NewID(),
 		ActivationRequest: req,
 		Office:            caller.Office,
 		RequestedBy:       caller.Actor(),
@@ -108,24 +81,48 @@ func (s *Server) createActivation(w http.ResponseWriter, r *http.Request, caller
 		SecurityLevel:     station.Level,
 		CreatedAt:         now,
 		UpdatedAt:         now,
-		ExecutionArn:      executionARN(s.options.StateMachineARN, id),
 		Steps:             []domain.Step{{Name: "request", Status: "succeeded", At: now}},
 	}
 	status := http.StatusCreated
-	if err := s.deps.Activations.CreateActivation(r.Context(), activation); err != nil {
-		if domain.CodeOf(err) != domain.CodeConflict || idempotencyKey == "" {
+	if key == "" {
+		if activation, err = s.deps.Activations.CreateActivation(r.Context(), activation); err != nil {
 			return err
 		}
-		// Another request with the same key stored it first: answer with what it stored.
-		if activation, err = s.deps.Activations.GetActivation(r.Context(), id); err != nil {
-			return err
-		}
-		status = http.StatusOK
 	} else {
-		s.audit(r, caller, AuditEvent{ActivationID: id, Country: req.Country, Action: "activation.requested", Step: "request",
+		canonical, _ := json.Marshal(req)
+		sum := sha256.Sum256(canonical)
+		fingerprint := hex.EncodeToString(sum[:])
+		// A key with a recorded answer is a replay: the first answer, as it was.
+		if claim, err := s.deps.Idempotency.GetIdempotencyKey(r.Context(), caller.Office, key); err == nil && claim.Status != 0 {
+			if claim.Fingerprint != fingerprint {
+				return NewProblem(ProblemIdempotencyReuse, "this Idempotency-Key was used with a different request body; use a new key for a new request")
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(claim.Body)
+			return nil
+		}
+		// Otherwise the store binds the key to one activation id: concurrent retries, and a
+		// retry after a first request that died half-way, all end in the same activation.
+		created, fresh, err := s.deps.Idempotency.CreateActivationOnce(r.Context(), key, fingerprint, activation)
+		if err != nil {
+			if domain.CodeOf(err) == domain.CodeUnprocessable {
+				return NewProblem(ProblemIdempotencyReuse, "this Idempotency-Key was used with a different request body; use a new key for a new request")
+			}
+			return err
+		}
+		activation = created
+		if !fresh {
+			status = http.StatusOK
+		}
+	}
+	if status == http.StatusCreated {
+		s.audit(r, caller, auditNote{ActivationID: activation.ID, Country: req.Country, Action: audit.ActionActivationRequested, Subject: "request",
 			After: map[string]any{"status": activation.Status, "priority": activation.Priority, "amount": req.Amount,
 				"dutyStation": req.DutyStation, "securityLevel": activation.SecurityLevel}})
 	}
+	id := activation.ID
 	if err := s.startExecution(r, id); err != nil {
 		return err
 	}
@@ -133,8 +130,8 @@ func (s *Server) createActivation(w http.ResponseWriter, r *http.Request, caller
 	if err != nil {
 		return err
 	}
-	if idempotencyKey != "" {
-		if err := s.deps.Idempotency.CompleteKey(r.Context(), idempotencyKey, http.StatusOK, body); err != nil {
+	if key != "" {
+		if err := s.deps.Idempotency.CompleteIdempotencyKey(r.Context(), caller.Office, key, http.StatusOK, body); err != nil {
 			// The activation exists and runs; a replay will find it through the claimed id.
 			s.options.Logger.Warn("api: idempotency answer not stored", "activation", id, "error", err.Error())
 		}
@@ -203,33 +200,35 @@ func (s *Server) listActivations(w http.ResponseWriter, r *http.Request, caller 
 		return forbidden(auth.ReadActivation)
 	}
 	q := newQuery(r, "status", "country", "crisisType", "office", "createdAfter", "createdBefore", "limit", "cursor")
-	filter := ActivationFilter{
-		Status:        oneOf(q, "status", domain.Statuses),
-		Country:       q.country("country"),
-		CrisisType:    oneOf(q, "crisisType", domain.CrisisTypes),
-		Office:        q.text("office", 64),
-		CreatedAfter:  q.time("createdAfter"),
-		CreatedBefore: q.time("createdBefore"),
-		Limit:         q.limit(),
-		Cursor:        q.cursor(),
-	}
+	status := oneOf(q, "status", domain.Statuses)
+	country := q.country("country")
+	crisisType := oneOf(q, "crisisType", domain.CrisisTypes)
+	office := q.text("office", 64)
+	createdAfter, createdBefore := q.time("createdAfter"), q.time("createdBefore")
+	query := store.ActivationQuery{Office: office, Status: status, Limit: q.limit(), Cursor: q.cursor()}
 	if p := q.problem(); p != nil {
 		return p
 	}
 	if scope != auth.All {
-		if caller.Office == "" || (filter.Office != "" && filter.Office != caller.Office) {
+		if caller.Office == "" || (office != "" && office != caller.Office) {
 			return NewProblem(ProblemForbidden, "you may list your own office's activations only")
 		}
-		filter.Office = caller.Office
+		query.Office = caller.Office
 	}
-	items, next, err := s.deps.Activations.ListActivations(r.Context(), filter)
+	page, err := s.deps.Activations.ListActivations(r.Context(), query)
 	if err != nil {
 		return err
 	}
-	if items == nil {
-		items = []domain.Activation{}
+	// The store selects by office and status; the other filters apply to the page, so a page
+	// may hold fewer items than the limit while Next still leads on.
+	items := make([]domain.Activation, 0, len(page.Items))
+	for _, a := range page.Items {
+		if (country == "" || a.Country == country) && (crisisType == "" || a.CrisisType == crisisType) &&
+			(createdAfter.IsZero() || !a.CreatedAt.Before(createdAfter)) && (createdBefore.IsZero() || a.CreatedAt.Before(createdBefore)) {
+			items = append(items, a)
+		}
 	}
-	return writeJSON(w, http.StatusOK, ActivationList{Items: items, Next: next})
+	return writeJSON(w, http.StatusOK, ActivationList{Items: items, Next: page.Next})
 }
 
 // visibleActivation loads the activation named in the path if the caller may do action on it;
@@ -295,11 +294,14 @@ func (s *Server) cancelActivation(w http.ResponseWriter, r *http.Request, caller
 			reason = "cancelled by " + caller.Actor()
 		}
 		before := activation
-		activation, err = s.deps.Activations.RequestCancellation(r.Context(), activation.ID, activation.Version, reason, s.options.Now().UTC())
+		activation, err = s.deps.Activations.RequestCancel(r.Context(), activation.ID)
 		if err != nil {
+			if domain.CodeOf(err) == domain.CodeConflict {
+				return NewProblem(ProblemConflict, "the activation has ended and can no longer be cancelled")
+			}
 			return err
 		}
-		s.audit(r, caller, AuditEvent{ActivationID: activation.ID, Country: activation.Country, Action: "activation.cancel_requested",
+		s.audit(r, caller, auditNote{ActivationID: activation.ID, Country: activation.Country, Action: audit.ActionActivationCancel,
 			Before: map[string]any{"status": before.Status}, After: map[string]any{"status": activation.Status, "cancelRequested": true, "reason": reason}})
 	}
 	if err := s.failOpenTasks(r, activation.ID); err != nil {
@@ -316,11 +318,18 @@ func (s *Server) failOpenTasks(r *http.Request, activationID string) error {
 		return err
 	}
 	for _, task := range tasks {
-		if task.Status != domain.TaskOpen || task.TaskToken == "" {
+		if task.Status != domain.TaskOpen {
 			continue
 		}
-		_, err := s.deps.Workflow.SendTaskFailure(r.Context(), &sfn.SendTaskFailureInput{
-			TaskToken: aws.String(task.TaskToken),
+		token, err := s.deps.Tasks.TaskToken(r.Context(), task.ID)
+		if err != nil {
+			return err
+		}
+		if token == "" {
+			continue
+		}
+		_, err = s.deps.Workflow.SendTaskFailure(r.Context(), &sfn.SendTaskFailureInput{
+			TaskToken: aws.String(token),
 			Error:     aws.String("ActivationCancelled"),
 			Cause:     aws.String("the requesting office cancelled the activation"),
 		})
@@ -385,26 +394,62 @@ func (s *Server) redriveActivation(w http.ResponseWriter, r *http.Request, calle
 	if out.RedriveDate != nil {
 		result.RedriveDate = out.RedriveDate.UTC().Format("2006-01-02T15:04:05Z07:00")
 	}
-	s.audit(r, caller, AuditEvent{ActivationID: activation.ID, Country: activation.Country, Action: "activation.redriven",
+	s.audit(r, caller, auditNote{ActivationID: activation.ID, Country: activation.Country, Action: audit.ActionRedrive,
 		Before: map[string]any{"execution": string(described.Status)}, After: map[string]any{"redriveDate": result.RedriveDate}})
 	return writeJSON(w, http.StatusAccepted, result)
+}
+
+// auditNote is what a handler says about a change; audit adds who and when.
+type auditNote struct {
+	ActivationID string
+	Country      string
+	Action       string
+	// Subject is the thing acted on when it is not the activation (a task, an expert).
+	Subject string
+	Before  any
+	After   any
 }
 
 // audit appends an event stamped with the caller and the clock. An audit failure is logged and
 // the request still answers: the state change it describes has happened, and refusing the
 // answer would make the client retry a change that is done.
-func (s *Server) audit(r *http.Request, caller auth.Principal, event AuditEvent) {
-	event.Time = s.options.Now().UTC()
-	event.Actor = caller.Actor()
-	event.Office = caller.Office
-	if len(caller.Roles) > 0 {
-		roles := make([]string, len(caller.Roles))
-		for i, role := range caller.Roles {
-			roles[i] = string(role)
-		}
-		event.Role = strings.Join(roles, ",")
+func (s *Server) audit(r *http.Request, caller auth.Principal, note auditNote) {
+	event := audit.Event{
+		Time: s.options.Now().UTC(), Actor: caller.Actor(), Office: caller.Office, Action: note.Action,
+		ActivationID: note.ActivationID, Country: note.Country, Subject: note.Subject,
 	}
-	if err := s.deps.Audit.Append(r.Context(), event); err != nil {
+	roles := make([]string, len(caller.Roles))
+	for i, role := range caller.Roles {
+		roles[i] = string(role)
+	}
+	event.Role = strings.Join(roles, ",")
+	if note.Before != nil {
+		event.Before, _ = json.Marshal(note.Before)
+	}
+	if note.After != nil {
+		event.After, _ = json.Marshal(note.After)
+	}
+	if _, err := s.deps.Audit.AppendAudit(r.Context(), event); err != nil {
 		s.options.Logger.Error("api: audit append failed", "action", event.Action, "activation", event.ActivationID, "error", err.Error())
 	}
+}
+
+// referenceMaxAge is how long reference data is used before it is read again. Duty stations'
+// security levels change rarely and by hand; a minute's delay is harmless.
+const referenceMaxAge = time.Minute
+
+// reference returns the reference data, read at most once per referenceMaxAge.
+func (s *Server) reference(ctx context.Context) (domain.Reference, error) {
+	s.referenceMu.Lock()
+	defer s.referenceMu.Unlock()
+	now := s.options.Now()
+	if s.referenceSet != nil && now.Sub(s.referenceRead) < referenceMaxAge && !now.Before(s.referenceRead) {
+		return s.referenceSet, nil
+	}
+	set, err := s.deps.Reference.LoadReference(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.referenceSet, s.referenceRead = set, now
+	return set, nil
 }

@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fasttrack/fasttrack/functions/api"
 	"github.com/fasttrack/fasttrack/shared/domain"
+	"github.com/fasttrack/fasttrack/shared/store"
 )
 
 func TestCreateActivationStoresAndStartsOnce(t *testing.T) {
@@ -28,18 +30,16 @@ func TestCreateActivationStoresAndStartsOnce(t *testing.T) {
 	if got := resp.Header.Get("Location"); got != "/activations/"+a.ID {
 		t.Fatalf("Location %q", got)
 	}
-	if a.ExecutionArn != "arn:aws:states:us-east-1:123456789012:execution:fasttrack:"+a.ID {
-		t.Fatalf("execution ARN %q", a.ExecutionArn)
-	}
 	stored, err := h.store.GetActivation(t.Context(), a.ID)
-	if err != nil || stored.Status != domain.StatusRequested {
+	if err != nil || stored.Status != domain.StatusRequested || stored.RequestedBy != "office-ke" {
 		t.Fatalf("stored %+v, %v", stored, err)
 	}
 	if input := h.workflow.executions[a.ID]; input != `{"activationId":"`+a.ID+`"}` {
 		t.Fatalf("execution input %q", input)
 	}
-	if _, _, audit := h.store.count(); audit != 1 || h.store.audit[0].Action != "activation.requested" || h.store.audit[0].Actor != "office-ke" {
-		t.Fatalf("audit %+v", h.store.audit)
+	events := h.auditEvents("")
+	if len(events) != 1 || events[0].Action != "activation.requested" || events[0].Actor != "office-ke" || events[0].ActivationID != a.ID || events[0].Hash == "" {
+		t.Fatalf("audit %+v", events)
 	}
 }
 
@@ -67,14 +67,14 @@ func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 	if a.ID != b.ID || a.CreatedAt != b.CreatedAt {
 		t.Fatalf("replay answered another activation: %s vs %s", a.ID, b.ID)
 	}
-	if activations, _, _ := h.store.count(); activations != 1 {
-		t.Fatalf("%d activations stored", activations)
+	if activations := h.activations(); len(activations) != 1 {
+		t.Fatalf("%d activations stored", len(activations))
 	}
 	if _, executions, _, _ := h.workflow.snapshot(); executions != 1 {
 		t.Fatalf("%d executions", executions)
 	}
 
-	// The same key from another caller is another key.
+	// The same key from another office is another key.
 	other := h.do("office-ht", http.MethodPost, "/activations", request("HT", "Port-au-Prince", 1_000_000), "Idempotency-Key", "retry-1")
 	if other.Status != http.StatusCreated {
 		t.Fatalf("other caller's key: %d %s", other.Status, other.Body)
@@ -85,8 +85,8 @@ func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 	if changed.Status != http.StatusUnprocessableEntity || !strings.HasSuffix(changed.problem(t).Type, "/idempotency-key-reused") {
 		t.Fatalf("reused key: %d %s", changed.Status, changed.Body)
 	}
-	if activations, _, _ := h.store.count(); activations != 2 {
-		t.Fatalf("%d activations stored, want 2", activations)
+	if activations := h.activations(); len(activations) != 2 {
+		t.Fatalf("%d activations stored, want 2", len(activations))
 	}
 }
 
@@ -120,8 +120,8 @@ func TestConcurrentRetriesWithOneKeyMakeOneActivation(t *testing.T) {
 	if created != 1 {
 		t.Fatalf("%d answers were 201, want 1", created)
 	}
-	if activations, _, _ := h.store.count(); activations != 1 {
-		t.Fatalf("%d activations stored", activations)
+	if activations := h.activations(); len(activations) != 1 {
+		t.Fatalf("%d activations stored", len(activations))
 	}
 	if _, executions, _, _ := h.workflow.snapshot(); executions != 1 {
 		t.Fatalf("%d executions", executions)
@@ -130,31 +130,28 @@ func TestConcurrentRetriesWithOneKeyMakeOneActivation(t *testing.T) {
 
 func TestRetryAfterAFailedStartStartsTheSameExecution(t *testing.T) {
 	h := newHarness(t)
-	// The first request stored the activation and claimed the key, then stopped before the
-	// execution started (the process died): the retry must start exactly that execution.
+	// The first request stores the activation and claims the key, then cannot start the
+	// execution: it answers 503 and the retry with the same key must start exactly that one.
+	h.workflow.failStarts = 1
 	first := h.do("office-ke", http.MethodPost, "/activations", request("KE", "Nairobi", 1_000_000), "Idempotency-Key", "k")
-	var a domain.Activation
-	first.json(t, &a)
-	h.store.mu.Lock()
-	record := h.store.keys["sub-office-ke/k"]
-	record.Status, record.Body = 0, nil
-	h.store.keys["sub-office-ke/k"] = record
-	h.store.mu.Unlock()
-	h.workflow.mu.Lock()
-	delete(h.workflow.executions, a.ID)
-	h.workflow.mu.Unlock()
-
+	if first.Status != http.StatusServiceUnavailable || first.problem(t).Type != api.ProblemUnavailable.Type() {
+		t.Fatalf("first: %d %s", first.Status, first.Body)
+	}
+	stored := h.activations()
+	if len(stored) != 1 {
+		t.Fatalf("%d activations after the failed start", len(stored))
+	}
 	retry := h.do("office-ke", http.MethodPost, "/activations", request("KE", "Nairobi", 1_000_000), "Idempotency-Key", "k")
 	var b domain.Activation
 	retry.json(t, &b)
-	if retry.Status != http.StatusOK || b.ID != a.ID {
-		t.Fatalf("retry: %d, id %s want %s", retry.Status, b.ID, a.ID)
+	if retry.Status != http.StatusOK || b.ID != stored[0].ID {
+		t.Fatalf("retry: %d, id %s want %s", retry.Status, b.ID, stored[0].ID)
 	}
-	if _, ok := h.workflow.executions[a.ID]; !ok {
+	if _, ok := h.workflow.executions[b.ID]; !ok {
 		t.Fatal("the retry did not start the execution")
 	}
-	if activations, _, _ := h.store.count(); activations != 1 {
-		t.Fatalf("%d activations", activations)
+	if activations := h.activations(); len(activations) != 1 {
+		t.Fatalf("%d activations", len(activations))
 	}
 }
 
@@ -227,9 +224,12 @@ func TestBadInputIsRefusedWithTheFieldNamedAndNothingStored(t *testing.T) {
 			}
 		})
 	}
-	activations, keys, audit := h.store.count()
-	if starts, _, _, _ := h.workflow.snapshot(); activations != 0 || keys != 0 || audit != 0 || starts != 0 {
-		t.Fatalf("bad input changed something: %d activations, %d keys, %d audit events, %d starts", activations, keys, audit, starts)
+	if _, err := h.store.GetIdempotencyKey(t.Context(), "KE", strings.Repeat("k", 300)); domain.CodeOf(err) != domain.CodeNotFound {
+		t.Fatalf("the refused key was stored: %v", err)
+	}
+	activations, events := h.activations(), h.auditEvents("")
+	if starts, _, _, _ := h.workflow.snapshot(); len(activations) != 0 || len(events) != 0 || starts != 0 {
+		t.Fatalf("bad input changed something: %d activations, %d audit events, %d starts", len(activations), len(events), starts)
 	}
 }
 
@@ -240,9 +240,8 @@ func TestIneligibleRequestIsRefusedAndRecorded(t *testing.T) {
 	if resp.Status != http.StatusUnprocessableEntity || !strings.HasSuffix(p.Type, "/not-eligible") || !strings.Contains(p.Detail, "member state") {
 		t.Fatalf("status %d, %+v", resp.Status, p)
 	}
-	activations, _, audit := h.store.count()
-	if activations != 0 || audit != 1 || h.store.audit[0].Action != "activation.refused" {
-		t.Fatalf("%d activations, audit %+v", activations, h.store.audit)
+	if activations, events := h.activations(), h.auditEvents(""); len(activations) != 0 || len(events) != 1 || events[0].Action != "activation.refused" {
+		t.Fatalf("%d activations, audit %+v", len(activations), events)
 	}
 }
 
@@ -351,7 +350,7 @@ func TestCancelMarksTheActivationAndWakesItsWaits(t *testing.T) {
 	}
 	var cancelled domain.Activation
 	resp.json(t, &cancelled)
-	if !cancelled.CancelRequested || cancelled.Reason != "the floods receded" {
+	if !cancelled.CancelRequested {
 		t.Fatalf("cancelled %+v", cancelled)
 	}
 	if got := h.workflow.failures["token-sec"]; got[0] != "ActivationCancelled" {
@@ -362,38 +361,11 @@ func TestCancelMarksTheActivationAndWakesItsWaits(t *testing.T) {
 		t.Fatalf("second cancel: %d %s", again.Status, again.Body)
 	}
 	// A finished activation cannot be cancelled.
-	h.store.mu.Lock()
-	done := h.store.activations[a.ID]
-	done.Status = domain.StatusCancelled
-	h.store.activations[a.ID] = done
-	h.store.mu.Unlock()
+	current, _ := h.store.GetActivation(t.Context(), a.ID)
+	if _, err := h.store.Transition(t.Context(), store.Change{ID: a.ID, From: current.Status, Version: current.Version, To: domain.StatusCancelled}); err != nil {
+		t.Fatal(err)
+	}
 	if resp := h.do("office-ke", http.MethodPost, "/activations/"+a.ID+"/cancel", nil); resp.Status != http.StatusConflict {
 		t.Fatalf("cancel of a cancelled activation: %d", resp.Status)
 	}
-}
-
-func (h *harness) addTask(task domain.ApprovalTask, token string) {
-	h.t.Helper()
-	now := h.clock.Now()
-	if task.Status == "" {
-		task.Status = domain.TaskOpen
-	}
-	if task.Deadline.IsZero() {
-		task.Deadline = now.Add(24 * time.Hour)
-	}
-	if task.RequestedBy == "" {
-		if a, err := h.store.GetActivation(h.t.Context(), task.ActivationID); err == nil {
-			task.RequestedBy = a.RequestedBy
-			task.Summary = domain.TaskSummary{Country: a.Country, DutyStation: a.DutyStation, CrisisType: a.CrisisType, Amount: a.Amount}
-			task.Priority = a.Priority
-		}
-	}
-	task.TaskToken = token
-	task.CreatedAt = now
-	h.store.mu.Lock()
-	h.store.tasks[task.ID] = task
-	h.store.mu.Unlock()
-	h.workflow.mu.Lock()
-	h.workflow.tokens[token] = true
-	h.workflow.mu.Unlock()
 }

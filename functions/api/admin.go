@@ -1,14 +1,19 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/auth"
 	"github.com/fasttrack/fasttrack/shared/domain"
+	"github.com/fasttrack/fasttrack/shared/store"
 )
 
 // FundView is the answer of GET /fund.
@@ -48,24 +53,31 @@ func (s *Server) getFund(w http.ResponseWriter, r *http.Request, caller auth.Pri
 	if p := q.problem(); p != nil {
 		return p
 	}
-	balances, err := s.deps.Fund.Balances(r.Context())
-	if err != nil {
-		return err
+	currencies := []string{currency}
+	if currency == "" {
+		currencies = currencies[:0]
+		for c := range s.options.Config.Fund.Currencies {
+			currencies = append(currencies, c)
+		}
+		slices.Sort(currencies)
 	}
-	if currency != "" {
-		balances = slices.DeleteFunc(balances, func(b domain.FundBalance) bool { return b.Currency != currency })
+	view := FundView{Balances: []domain.FundBalance{}, Ledger: []domain.LedgerEntry{}}
+	for _, c := range currencies {
+		balance, err := s.deps.Fund.Balance(r.Context(), c)
+		if err != nil {
+			return err
+		}
+		view.Balances = append(view.Balances, balance)
+		ledger, err := s.deps.Fund.Ledger(r.Context(), c, limit, "")
+		if err != nil {
+			return err
+		}
+		view.Ledger = append(view.Ledger, ledger.Items...)
 	}
-	ledger, err := s.deps.Fund.Ledger(r.Context(), currency, limit)
-	if err != nil {
-		return err
-	}
-	if balances == nil {
-		balances = []domain.FundBalance{}
-	}
-	if ledger == nil {
-		ledger = []domain.LedgerEntry{}
-	}
-	return writeJSON(w, http.StatusOK, FundView{Balances: balances, Ledger: ledger})
+	// Newest first across currencies, then at most limit of them.
+	slices.SortStableFunc(view.Ledger, func(a, b domain.LedgerEntry) int { return b.At.Compare(a.At) })
+	view.Ledger = view.Ledger[:min(len(view.Ledger), limit)]
+	return writeJSON(w, http.StatusOK, view)
 }
 
 // addContribution handles POST /fund/contributions (admins): balance and ledger entry change in
@@ -105,11 +117,25 @@ func (s *Server) addContribution(w http.ResponseWriter, r *http.Request, caller 
 	if req.Reference != "" {
 		reference += ": " + req.Reference
 	}
-	entry, balance, err := s.deps.Fund.Contribute(r.Context(), req.Amount, reference, caller.Actor(), s.options.Now().UTC())
+	// A retried contribution with the same Idempotency-Key adds the money once: the key is
+	// the contribution's id in the ledger.
+	id := newActivationID()[len("act-"):]
+	if key := r.Header.Get(IdempotencyHeader); key != "" {
+		if p := s.checkIdempotencyKey(key); p != nil {
+			return p
+		}
+		sum := sha256.Sum256([]byte(caller.Actor() + "/" + key))
+		id = hex.EncodeToString(sum[:12])
+	}
+	entry, err := s.deps.Fund.Contribute(r.Context(), store.Contribution{ID: id, Amount: req.Amount, Reference: reference, Actor: caller.Actor()})
 	if err != nil {
 		return err
 	}
-	s.audit(r, caller, AuditEvent{Action: "fund.contribution", After: map[string]any{"entry": entry, "available": balance.Available}})
+	balance, err := s.deps.Fund.Balance(r.Context(), req.Amount.Currency)
+	if err != nil {
+		return err
+	}
+	s.audit(r, caller, auditNote{Action: audit.ActionFundContributed, Subject: req.Amount.Currency, After: map[string]any{"entry": entry, "available": balance.Available}})
 	return writeJSON(w, http.StatusCreated, ContributionResult{Entry: entry, Balance: balance})
 }
 
@@ -147,6 +173,14 @@ type PolicyInput struct {
 	ValidTo   domain.Date      `json:"validTo"`
 }
 
+// expertFilter selects experts for GET /experts.
+type expertFilter struct {
+	Area     domain.Area
+	Language string
+	Limit    int
+	Cursor   string
+}
+
 // ExpertList is the answer of GET /experts.
 type ExpertList struct {
 	Items []domain.Expert `json:"items"`
@@ -159,21 +193,37 @@ func (s *Server) listExperts(w http.ResponseWriter, r *http.Request, caller auth
 		return forbidden(auth.ReadExperts)
 	}
 	q := newQuery(r, "area", "language", "limit", "cursor")
-	filter := ExpertFilter{Area: oneOf(q, "area", domain.Areas), Language: q.text("language", 2), Limit: q.limit(), Cursor: q.cursor()}
+	filter := expertFilter{Area: oneOf(q, "area", domain.Areas), Language: q.text("language", 2), Limit: q.limit(), Cursor: q.cursor()}
 	if filter.Language != "" && !domain.ValidLanguage(filter.Language) {
 		q.fail("language", "must be an ISO 639-1 code such as \"fr\"")
 	}
 	if p := q.problem(); p != nil {
 		return p
 	}
-	experts, next, err := s.deps.Roster.ListExperts(r.Context(), filter)
+	all, err := s.deps.Roster.ListExperts(r.Context())
 	if err != nil {
 		return err
 	}
-	if experts == nil {
-		experts = []domain.Expert{}
+	experts := []domain.Expert{}
+	for _, e := range all {
+		if (filter.Area == "" || slices.Contains(e.Areas, filter.Area)) && (filter.Language == "" || slices.Contains(e.Languages, filter.Language)) {
+			experts = append(experts, e)
+		}
 	}
-	return writeJSON(w, http.StatusOK, ExpertList{Items: experts, Next: next})
+	start := 0
+	if filter.Cursor != "" {
+		n, err := strconv.Atoi(filter.Cursor)
+		if err != nil || n < 0 || n > len(experts) {
+			return NewProblem(ProblemValidation, "the query has invalid parameters", FieldError{Field: "cursor", Reason: "is not a cursor this API gave"})
+		}
+		start = n
+	}
+	end := min(start+filter.Limit, len(experts))
+	list := ExpertList{Items: experts[start:end]}
+	if end < len(experts) {
+		list.Next = strconv.Itoa(end)
+	}
+	return writeJSON(w, http.StatusOK, list)
 }
 
 // putExpert handles PUT /experts/{id} (admins): adds or changes an expert's profile. Bookings
@@ -237,30 +287,32 @@ func (s *Server) putExpert(w http.ResponseWriter, r *http.Request, caller auth.P
 	if len(fieldErrors) > 0 {
 		return NewProblem(ProblemValidation, "the request has invalid fields", fieldErrors...)
 	}
+	expert := domain.Expert{ID: id, Name: req.Name, Employment: req.Employment, Areas: req.Areas, Languages: req.Languages,
+		Training: req.Training, HomeOffice: req.HomeOffice, Unavailable: req.Unavailable}
 	before, err := s.deps.Roster.GetExpert(r.Context(), id)
-	if err != nil && domain.CodeOf(err) != domain.CodeNotFound {
+	created := false
+	switch {
+	case domain.CodeOf(err) == domain.CodeNotFound:
+		if created, err = s.deps.Roster.CreateExpert(r.Context(), expert); err != nil {
+			return err
+		}
+	case err != nil:
 		return err
 	}
-	expert := before
-	expert.ID, expert.Name, expert.Employment, expert.Areas, expert.Languages = id, req.Name, req.Employment, req.Areas, req.Languages
-	expert.Training, expert.HomeOffice, expert.Unavailable = req.Training, req.HomeOffice, req.Unavailable
-	expert.UpdatedAt = s.options.Now().UTC()
-	saved, created, err := s.deps.Roster.PutExpert(r.Context(), expert)
-	if err != nil {
+	saved := expert
+	if created {
+		if saved, err = s.deps.Roster.GetExpert(r.Context(), id); err != nil {
+			return err
+		}
+		s.audit(r, caller, auditNote{Action: audit.ActionExpertChanged, Subject: id, After: saved})
+		return writeJSON(w, http.StatusCreated, saved)
+	}
+	// The expert existed (or was added by a concurrent request): change their profile.
+	if saved, err = s.deps.Roster.UpdateExpert(r.Context(), expert); err != nil {
 		return err
 	}
-	event := AuditEvent{Action: "expert.changed", After: saved}
-	if created {
-		event.Action = "expert.added"
-	} else {
-		event.Before = before
-	}
-	s.audit(r, caller, event)
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	return writeJSON(w, status, saved)
+	s.audit(r, caller, auditNote{Action: audit.ActionExpertChanged, Subject: id, Before: before, After: saved})
+	return writeJSON(w, http.StatusOK, saved)
 }
 
 // putPolicy handles PUT /experts/{id}/policies/{policyId} (admins).
@@ -305,15 +357,27 @@ func (s *Server) putPolicy(w http.ResponseWriter, r *http.Request, caller auth.P
 		return err
 	}
 	policy := domain.InsurancePolicy{ID: policyID, ExpertID: expertID, Kind: req.Kind, Insurer: req.Insurer, ValidFrom: req.ValidFrom, ValidTo: req.ValidTo}
-	saved, created, err := s.deps.Roster.PutPolicy(r.Context(), policy)
+	existing, err := s.deps.Roster.Policies(r.Context(), expertID)
 	if err != nil {
 		return err
 	}
-	action := "insurance_policy.changed"
-	status := http.StatusOK
-	if created {
-		action, status = "insurance_policy.added", http.StatusCreated
+	var before *domain.InsurancePolicy
+	for i := range existing {
+		if existing[i].ID == policyID {
+			before = &existing[i]
+		}
 	}
-	s.audit(r, caller, AuditEvent{Action: action, After: saved})
-	return writeJSON(w, status, saved)
+	if err := s.deps.Roster.PutPolicy(r.Context(), policy); err != nil {
+		if domain.CodeOf(err) == domain.CodeNotFound {
+			return notFound("expert")
+		}
+		return err
+	}
+	note := auditNote{Action: audit.ActionPolicyChanged, Subject: expertID + "/" + policyID, After: policy}
+	status := http.StatusCreated
+	if before != nil {
+		note.Before, status = before, http.StatusOK
+	}
+	s.audit(r, caller, note)
+	return writeJSON(w, status, policy)
 }

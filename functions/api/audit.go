@@ -7,17 +7,19 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/auth"
+	"github.com/fasttrack/fasttrack/shared/store"
 )
 
 // AuditList is the answer of GET /audit.
 type AuditList struct {
-	Items []AuditEvent `json:"items"`
-	Next  string       `json:"next,omitempty"`
+	Items []audit.Event `json:"items"`
+	Next  string        `json:"next,omitempty"`
 }
 
-func auditFilter(q *queryReader) AuditFilter {
-	filter := AuditFilter{
+func auditFilter(q *queryReader) store.AuditQuery {
+	filter := store.AuditQuery{
 		ActivationID: q.text("activationId", 128),
 		Actor:        q.text("actor", 128),
 		Country:      q.country("country"),
@@ -43,18 +45,15 @@ func (s *Server) searchAudit(w http.ResponseWriter, r *http.Request, caller auth
 	if p := q.problem(); p != nil {
 		return p
 	}
-	events, next, err := s.deps.Audit.Search(r.Context(), filter)
+	page, err := s.deps.Audit.QueryAudit(r.Context(), filter)
 	if err != nil {
 		return err
 	}
-	if events == nil {
-		events = []AuditEvent{}
-	}
-	return writeJSON(w, http.StatusOK, AuditList{Items: events, Next: next})
+	return writeJSON(w, http.StatusOK, AuditList{Items: page.Items, Next: page.Next})
 }
 
 // auditCSVHeader is the header row of the CSV export.
-var auditCSVHeader = []string{"time", "activationId", "seq", "actor", "role", "office", "country", "action", "step", "before", "after", "workflowEvent", "previousHash", "hash"}
+var auditCSVHeader = []string{"time", "stream", "seq", "activationId", "actor", "role", "office", "country", "action", "subject", "before", "after", "workflowEvent", "prevHash", "hash"}
 
 // exportAudit handles GET /audit/export?format=jsonl|csv: every matching event, page by page,
 // written as it is read, so that an export of years of trail never sits in memory.
@@ -71,13 +70,14 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, caller auth
 	if p := q.problem(); p != nil {
 		return p
 	}
-	filter.Limit = MaxPageSize
+	filter.Limit = 1000
 	// The first page is read before any byte is written, so that a failing store still gets
 	// a proper problem answer.
-	events, next, err := s.deps.Audit.Search(r.Context(), filter)
+	page, err := s.deps.Audit.QueryAudit(r.Context(), filter)
 	if err != nil {
 		return err
 	}
+	events, next := page.Items, page.Next
 	name := "audit-" + s.options.Now().UTC().Format("20060102T150405Z")
 	if format == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -97,9 +97,9 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, caller auth
 	for {
 		for _, e := range events {
 			if format == "csv" {
-				_ = csvWriter.Write([]string{e.Time.UTC().Format(time.RFC3339Nano), e.ActivationID, strconv.FormatInt(e.Seq, 10),
-					e.Actor, e.Role, e.Office, e.Country, e.Action, e.Step, compactJSON(e.Before), compactJSON(e.After),
-					compactJSON(e.WorkflowEvent), e.PreviousHash, e.Hash})
+				_ = csvWriter.Write([]string{e.Time.UTC().Format(time.RFC3339Nano), e.Stream, strconv.FormatInt(e.Seq, 10),
+					e.ActivationID, e.Actor, e.Role, e.Office, e.Country, e.Action, e.Subject, string(e.Before), string(e.After),
+					e.WorkflowEvent, e.PrevHash, e.Hash})
 			} else if err := encoder.Encode(e); err != nil {
 				return nil // the client went away
 			}
@@ -114,22 +114,12 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, caller auth
 			return nil
 		}
 		filter.Cursor = next
-		if events, next, err = s.deps.Audit.Search(r.Context(), filter); err != nil {
+		if page, err = s.deps.Audit.QueryAudit(r.Context(), filter); err != nil {
 			// The status is sent; all that is left is to stop and say so in the log. The
 			// missing end is visible to a reader: a CSV or JSON lines file cut short.
 			s.options.Logger.Error("api: audit export cut short", "error", err.Error())
 			return nil
 		}
+		events, next = page.Items, page.Next
 	}
-}
-
-func compactJSON(v any) string {
-	if v == nil {
-		return ""
-	}
-	data, err := json.Marshal(v)
-	if err != nil {
-		return ""
-	}
-	return string(data)
 }

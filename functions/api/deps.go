@@ -3,11 +3,12 @@ package api
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/domain"
+	"github.com/fasttrack/fasttrack/shared/store"
 )
 
 // Workflow is the part of the Step Functions API the API uses. *sfn.Client satisfies it, talking
@@ -24,166 +25,95 @@ type Workflow interface {
 
 var _ Workflow = (*sfn.Client)(nil)
 
-// ActivationFilter selects activations for GET /activations.
-type ActivationFilter struct {
-	// Office, when set, keeps only that office's activations (always set for country offices).
-	Office        string
-	Status        domain.Status
-	Country       string
-	CrisisType    domain.CrisisType
-	CreatedAfter  time.Time
-	CreatedBefore time.Time
-	Limit         int
-	// Cursor continues a previous page.
-	Cursor string
-}
-
-// Activations stores activations.
+// Activations is what the API needs of the activation store (shared/store).
 type Activations interface {
-	// CreateActivation stores a new activation; a conflict error if the id is taken.
-	CreateActivation(ctx context.Context, activation domain.Activation) error
-	// GetActivation returns one activation; a not-found error if there is none.
+	// CreateActivation stores a new activation; *store.AlreadyExists if the id is taken.
+	CreateActivation(ctx context.Context, a domain.Activation) (domain.Activation, error)
+	// GetActivation returns one activation; not_found if there is none.
 	GetActivation(ctx context.Context, id string) (domain.Activation, error)
-	// ListActivations returns a page of activations, newest first, and the next page's cursor.
-	ListActivations(ctx context.Context, filter ActivationFilter) ([]domain.Activation, string, error)
-	// RequestCancellation marks the activation as cancel-requested, conditionally on its
-	// version; a conflict error if it changed meanwhile or cannot be cancelled.
-	RequestCancellation(ctx context.Context, id string, version int, reason string, at time.Time) (domain.Activation, error)
+	// ListActivations lists activations newest first, of one office or of all.
+	ListActivations(ctx context.Context, q store.ActivationQuery) (store.Page[domain.Activation], error)
+	// RequestCancel marks a non-terminal activation for cancellation; conflict if it ended.
+	RequestCancel(ctx context.Context, id string) (domain.Activation, error)
 }
 
-// IdempotencyRecord is what an Idempotency-Key stands for: who sent which request, and the
-// answer once there is one.
-type IdempotencyRecord struct {
-	// Key is the caller's subject and the header value, so two callers never share a key.
-	Key string
-	// Fingerprint is the SHA-256 of the request body.
-	Fingerprint string
-	// ActivationID is the id the first request was given.
-	ActivationID string
-	// Status and Body are the first answer; Status is zero while it is being made.
-	Status    int
-	Body      []byte
-	CreatedAt time.Time
-	ExpiresAt time.Time
-}
-
-// IdempotencyKeys keeps the answers of POST requests by idempotency key.
+// IdempotencyKeys is what the API needs of the idempotency store.
 type IdempotencyKeys interface {
-	// ClaimKey stores record if its key is new and returns (record, true); otherwise it
-	// returns the stored record and false.
-	ClaimKey(ctx context.Context, record IdempotencyRecord) (IdempotencyRecord, bool, error)
-	// CompleteKey records the first answer of a claimed key.
-	CompleteKey(ctx context.Context, key string, status int, body []byte) error
+	// GetIdempotencyKey returns the claim of (office, key); not_found if there is none.
+	GetIdempotencyKey(ctx context.Context, office, key string) (store.Claim, error)
+	// CreateActivationOnce creates the activation at most once per (office, key);
+	// unprocessable if the key was used with another fingerprint.
+	CreateActivationOnce(ctx context.Context, key, fingerprint string, a domain.Activation) (domain.Activation, bool, error)
+	// CompleteIdempotencyKey records the first answer.
+	CompleteIdempotencyKey(ctx context.Context, office, key string, status int, body []byte) error
 }
 
-// TaskFilter selects approval tasks for GET /tasks.
-type TaskFilter struct {
-	// Roles keeps tasks of these roles; empty means every role (auditors and admins).
-	Roles      []domain.Role
-	Status     domain.TaskStatus
-	Country    string
-	CrisisType domain.CrisisType
-	DueBefore  time.Time
-	Limit      int
-	Cursor     string
-}
-
-// Tasks stores approval tasks and delegations.
+// Tasks is what the API needs of the task store.
 type Tasks interface {
-	// GetTask returns one task, with its task token; a not-found error if there is none.
 	GetTask(ctx context.Context, id string) (domain.ApprovalTask, error)
-	// ListTasks returns a page of tasks, open ones first, then by priority (highest first) and
-	// deadline (soonest first).
-	ListTasks(ctx context.Context, filter TaskFilter) ([]domain.ApprovalTask, string, error)
-	// TasksOfActivation returns every task of an activation.
+	// TaskToken returns the task's workflow callback token.
+	TaskToken(ctx context.Context, id string) (string, error)
+	// ListTasks is one role's inbox: open first, by priority then deadline.
+	ListTasks(ctx context.Context, q store.TaskQuery) (store.Page[domain.ApprovalTask], error)
 	TasksOfActivation(ctx context.Context, activationID string) ([]domain.ApprovalTask, error)
-	// DecideTask records the decision with a conditional update OPEN -> DECIDED; a
-	// *domain.TaskNotOpen if the task is no longer open.
-	DecideTask(ctx context.Context, id string, decision domain.Decision) (domain.ApprovalTask, error)
-	// ReassignTask gives an open task to one person; *domain.TaskNotOpen if it is not open.
-	ReassignTask(ctx context.Context, id, assignee string, at time.Time) (domain.ApprovalTask, error)
-	// PutDelegation stores a delegation.
-	PutDelegation(ctx context.Context, delegation domain.Delegation) error
-	// DelegationsFrom returns the delegations a user has given, in force or not.
+	// PriorDecisions returns the decisions already taken on the activation's tasks.
+	PriorDecisions(ctx context.Context, activationID string) ([]domain.PriorDecision, error)
+	// Decide decides an OPEN task once (conditional update) and returns it with its token;
+	// *domain.TaskNotOpen for a second decision or a task past its deadline.
+	Decide(ctx context.Context, id string, d domain.Decision) (domain.ApprovalTask, string, error)
+	// Reassign gives an OPEN task to one person; *domain.TaskNotOpen if it is not open.
+	Reassign(ctx context.Context, id, assignee string) (domain.ApprovalTask, error)
+	PutDelegation(ctx context.Context, d domain.Delegation) error
+	// DelegationsFrom returns the delegations a person made.
 	DelegationsFrom(ctx context.Context, user string) ([]domain.Delegation, error)
 }
 
-// Fund is the rapid action fund.
+// Fund is what the API needs of the fund store.
 type Fund interface {
-	// Balances returns the balance of every currency.
-	Balances(ctx context.Context) ([]domain.FundBalance, error)
-	// Ledger returns the latest entries of a currency (every currency when empty), newest first.
-	Ledger(ctx context.Context, currency string, limit int) ([]domain.LedgerEntry, error)
-	// Contribute adds a donor contribution: balance and ledger entry in one transaction.
-	Contribute(ctx context.Context, amount domain.Money, reference, actor string, at time.Time) (domain.LedgerEntry, domain.FundBalance, error)
+	// Contribute adds a donor's contribution (idempotent per contribution id).
+	Contribute(ctx context.Context, c store.Contribution) (domain.LedgerEntry, error)
+	Balance(ctx context.Context, currency string) (domain.FundBalance, error)
+	Ledger(ctx context.Context, currency string, limit int, cursor string) (store.Page[domain.LedgerEntry], error)
 }
 
-// ExpertFilter selects experts for GET /experts.
-type ExpertFilter struct {
-	Area     domain.Area
-	Language string
-	Limit    int
-	Cursor   string
-}
-
-// Roster stores experts and their insurance policies.
+// Roster is what the API needs of the roster store.
 type Roster interface {
-	// PutExpert adds or replaces an expert's profile (keeping their bookings); created says
-	// which.
-	PutExpert(ctx context.Context, expert domain.Expert) (domain.Expert, bool, error)
-	// GetExpert returns one expert; a not-found error if there is none.
+	// CreateExpert adds an expert if the id is free (false if it exists).
+	CreateExpert(ctx context.Context, e domain.Expert) (bool, error)
+	// UpdateExpert changes an expert's profile (not their bookings or version).
+	UpdateExpert(ctx context.Context, e domain.Expert) (domain.Expert, error)
 	GetExpert(ctx context.Context, id string) (domain.Expert, error)
-	// ListExperts returns a page of experts.
-	ListExperts(ctx context.Context, filter ExpertFilter) ([]domain.Expert, string, error)
-	// PutPolicy adds or replaces an insurance policy; created says which.
-	PutPolicy(ctx context.Context, policy domain.InsurancePolicy) (domain.InsurancePolicy, bool, error)
-	// Policies returns an expert's policies.
+	ListExperts(ctx context.Context) ([]domain.Expert, error)
+	PutPolicy(ctx context.Context, p domain.InsurancePolicy) error
 	Policies(ctx context.Context, expertID string) ([]domain.InsurancePolicy, error)
 }
 
-// AuditEvent is one event of the audit trail as the API records and shows it.
-type AuditEvent struct {
-	ActivationID string    `json:"activationId,omitempty"`
-	Seq          int64     `json:"seq,omitempty"`
-	Time         time.Time `json:"time"`
-	Actor        string    `json:"actor"`
-	Role         string    `json:"role,omitempty"`
-	Office       string    `json:"office,omitempty"`
-	Country      string    `json:"country,omitempty"`
-	Action       string    `json:"action"`
-	Step         string    `json:"step,omitempty"`
-	Before       any       `json:"before,omitempty"`
-	After        any       `json:"after,omitempty"`
-	// WorkflowEvent is the execution and event the audit event belongs to, if any.
-	WorkflowEvent any    `json:"workflowEvent,omitempty"`
-	Hash          string `json:"hash,omitempty"`
-	PreviousHash  string `json:"previousHash,omitempty"`
-}
-
-// AuditFilter selects audit events for GET /audit and the export.
-type AuditFilter struct {
-	ActivationID string
-	Actor        string
-	Country      string
-	Action       string
-	From         time.Time
-	To           time.Time
-	Limit        int
-	Cursor       string
-}
-
-// AuditTrail is the append-only audit trail.
+// AuditTrail is what the API needs of the audit trail.
 type AuditTrail interface {
-	// Append adds an event (chained to the previous one of its activation).
-	Append(ctx context.Context, event AuditEvent) error
-	// Search returns a page of events, oldest first.
-	Search(ctx context.Context, filter AuditFilter) ([]AuditEvent, string, error)
+	// AppendAudit appends the event to its stream's hash chain.
+	AppendAudit(ctx context.Context, e audit.Event) (audit.Event, error)
+	// AuditOfActivation lists an activation's events in order.
+	AuditOfActivation(ctx context.Context, activationID string, limit int, cursor string) (store.Page[audit.Event], error)
+	// QueryAudit searches the trail.
+	QueryAudit(ctx context.Context, q store.AuditQuery) (store.Page[audit.Event], error)
 }
 
-// Reference loads reference data (countries, duty stations) for validation.
+// Reference gives the reference data (countries, duty stations) that validation needs.
 type Reference interface {
-	Reference(ctx context.Context) (domain.Reference, error)
+	// LoadReference reads every country and duty station.
+	LoadReference(ctx context.Context) (*domain.ReferenceSet, error)
 }
+
+// The store satisfies every store-side interface as it is.
+var (
+	_ Activations     = (*store.Store)(nil)
+	_ IdempotencyKeys = (*store.Store)(nil)
+	_ Tasks           = (*store.Store)(nil)
+	_ Fund            = (*store.Store)(nil)
+	_ Roster          = (*store.Store)(nil)
+	_ AuditTrail      = (*store.Store)(nil)
+	_ Reference       = (*store.Store)(nil)
+)
 
 // Dependencies are what the API is built on.
 type Dependencies struct {
@@ -195,6 +125,11 @@ type Dependencies struct {
 	Audit       AuditTrail
 	Reference   Reference
 	Workflow    Workflow
+}
+
+// StoreDependencies wires every store-side dependency to one *store.Store.
+func StoreDependencies(s *store.Store, workflow Workflow) Dependencies {
+	return Dependencies{Activations: s, Idempotency: s, Tasks: s, Fund: s, Roster: s, Audit: s, Reference: s, Workflow: workflow}
 }
 
 func (d Dependencies) check() error {

@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,8 +17,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/fasttrack/fasttrack/functions/api"
+	"github.com/fasttrack/fasttrack/internal/dynamolocal"
+	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/auth"
+	"github.com/fasttrack/fasttrack/shared/domain"
+	"github.com/fasttrack/fasttrack/shared/store"
+	"github.com/fasttrack/fasttrack/shared/tables"
 )
 
 const stateMachineARN = "arn:aws:states:us-east-1:123456789012:stateMachine:fasttrack"
@@ -54,7 +65,7 @@ type harness struct {
 	t        *testing.T
 	server   *api.Server
 	http     *httptest.Server
-	store    *memoryStore
+	store    *store.Store
 	workflow *memoryWorkflow
 	clock    *clock
 	issuer   *auth.Issuer
@@ -65,7 +76,8 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, store: newMemoryStore(), workflow: newMemoryWorkflow(), clock: &clock{now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}, logs: &bytes.Buffer{}}
+	h := &harness{t: t, workflow: newMemoryWorkflow(), clock: &clock{now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}, logs: &bytes.Buffer{}}
+	h.store = newStore(t, h.clock)
 	issuer, err := auth.NewIssuer(issuerKey(t), auth.WithIssuerClock(h.clock.Now))
 	if err != nil {
 		t.Fatal(err)
@@ -78,9 +90,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := api.Dependencies{Activations: h.store, Idempotency: h.store, Tasks: h.store, Fund: h.store, Roster: h.store,
-		Audit: h.store, Reference: h.store, Workflow: h.workflow}
-	h.server, err = api.New(deps, verifier, api.Options{StateMachineARN: stateMachineARN, Now: h.clock.Now,
+	h.server, err = api.New(api.StoreDependencies(h.store, h.workflow), verifier, api.Options{StateMachineARN: stateMachineARN, Now: h.clock.Now,
 		Logger: slog.New(slog.NewTextHandler(lockedWriter{buffer: h.logs}, nil)), NewID: h.newID})
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +98,96 @@ func newHarness(t *testing.T) *harness {
 	h.http = httptest.NewServer(h.server)
 	t.Cleanup(h.http.Close)
 	return h
+}
+
+// newStore returns the real store on fresh tables (a random prefix) in DynamoDB Local.
+func newStore(t *testing.T, c *clock) *store.Store {
+	t.Helper()
+	client := dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(dynamolocal.TestEndpoint(t)),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+	prefix := make([]byte, 5)
+	_, _ = rand.Read(prefix)
+	names, err := tables.EnsureTables(context.Background(), client, "api"+hex.EncodeToString(prefix)+"-")
+	if err != nil {
+		t.Fatalf("tables: %v", err)
+	}
+	s := store.New(client, names, store.Options{Now: c.Now})
+	for _, country := range testReference().Countries {
+		if err := s.PutCountry(context.Background(), country); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, station := range testReference().DutyStations {
+		if err := s.PutDutyStation(context.Background(), station); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+// testReference is the demo duty stations, and one country that is not a member state.
+func testReference() *domain.ReferenceSet {
+	return domain.NewReferenceSet(
+		[]domain.Country{
+			{Code: "KE", Name: "Kenya", Population: 55_000_000, MemberState: true, HasCountryOffice: true},
+			{Code: "HT", Name: "Haiti", Population: 11_500_000, MemberState: true, Fragile: true, HasCountryOffice: true},
+			{Code: "YE", Name: "Yemen", Population: 34_000_000, MemberState: true, Fragile: true, HasCountryOffice: true},
+			{Code: "TW", Name: "Taiwan", Population: 23_000_000, MemberState: false},
+		},
+		[]domain.DutyStation{
+			{Country: "KE", Name: "Nairobi", Level: 2}, {Country: "KE", Name: "Mombasa", Level: 3},
+			{Country: "HT", Name: "Port-au-Prince", Level: 4}, {Country: "YE", Name: "Aden", Level: 5},
+			{Country: "YE", Name: "Sana'a", Level: 6}, {Country: "TW", Name: "Taipei", Level: 1},
+		})
+}
+
+// activations lists every stored activation.
+func (h *harness) activations() []domain.Activation {
+	h.t.Helper()
+	page, err := h.store.ListActivations(context.Background(), store.ActivationQuery{Limit: 100})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return page.Items
+}
+
+// auditEvents returns the audit trail's events of one action (every action when empty).
+func (h *harness) auditEvents(action string) []audit.Event {
+	h.t.Helper()
+	page, err := h.store.QueryAudit(context.Background(), store.AuditQuery{Action: action, From: h.clock.Now().Add(-24 * time.Hour),
+		To: h.clock.Now().Add(24 * time.Hour), Limit: 1000})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return page.Items
+}
+
+// addTask stores an open task of the activation with a token the workflow waits on.
+func (h *harness) addTask(task domain.ApprovalTask, token string) domain.ApprovalTask {
+	h.t.Helper()
+	now := h.clock.Now()
+	if task.Deadline.IsZero() {
+		task.Deadline = now.Add(24 * time.Hour)
+	}
+	if a, err := h.store.GetActivation(context.Background(), task.ActivationID); err == nil {
+		task.RequestedBy = a.RequestedBy
+		task.Office = a.Office
+		task.Summary = domain.TaskSummary{Country: a.Country, DutyStation: a.DutyStation, CrisisType: a.CrisisType, Amount: a.Amount}
+		if task.Priority == 0 {
+			task.Priority = a.Priority
+		}
+	}
+	stored, err := h.store.CreateTask(context.Background(), task, token)
+	if err != nil {
+		h.t.Fatalf("create task: %v", err)
+	}
+	h.workflow.mu.Lock()
+	h.workflow.tokens[token] = true
+	h.workflow.mu.Unlock()
+	return stored
 }
 
 var (
@@ -129,7 +229,7 @@ func (h *harness) token(user string) string {
 	if !ok {
 		h.t.Fatalf("no demo user %s", user)
 	}
-	u.Subject = "sub-" + user
+	u.Subject = user
 	token, err := h.issuer.Mint(u, time.Hour)
 	if err != nil {
 		h.t.Fatal(err)

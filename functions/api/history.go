@@ -5,12 +5,14 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/auth"
 )
 
@@ -57,20 +59,31 @@ func (s *Server) activationHistory(w http.ResponseWriter, r *http.Request, calle
 		}
 		items = append(items, workflowEvents...)
 	}
-	filter := AuditFilter{ActivationID: activation.ID, Limit: MaxPageSize}
+	cursor := ""
 	for range historyPageLimit {
-		events, next, err := s.deps.Audit.Search(r.Context(), filter)
+		page, err := s.deps.Audit.AuditOfActivation(r.Context(), activation.ID, 1000, cursor)
 		if err != nil {
 			return err
 		}
-		for _, e := range events {
-			items = append(items, HistoryEvent{Time: e.Time, Source: "audit", Type: e.Action, Step: e.Step, Actor: e.Actor,
-				Detail: map[string]any{"role": e.Role, "office": e.Office, "before": e.Before, "after": e.After, "seq": e.Seq}})
+		for _, e := range page.Items {
+			detail := map[string]any{"seq": e.Seq}
+			for key, value := range map[string]any{"role": e.Role, "office": e.Office, "subject": e.Subject, "workflowEvent": e.WorkflowEvent} {
+				if value != "" {
+					detail[key] = value
+				}
+			}
+			if len(e.Before) > 0 {
+				detail["before"] = e.Before
+			}
+			if len(e.After) > 0 {
+				detail["after"] = e.After
+			}
+			items = append(items, HistoryEvent{Time: e.Time.UTC(), Source: "audit", Type: e.Action, Step: stepOf(e), Actor: e.Actor, Detail: detail})
 		}
-		if next == "" {
+		if page.Next == "" {
 			break
 		}
-		filter.Cursor = next
+		cursor = page.Next
 	}
 	slices.SortStableFunc(items, func(a, b HistoryEvent) int { return a.Time.Compare(b.Time) })
 	return writeJSON(w, http.StatusOK, History{Items: items})
@@ -164,4 +177,17 @@ func jsonOrString(s string) any {
 		return v
 	}
 	return s
+}
+
+// stepOf names the workflow step an audit event belongs to: the state named after '#' in its
+// workflow event reference ("arn:...:exec#ReserveFunds"), when that is a name and not an event id.
+func stepOf(e audit.Event) string {
+	if e.Action == audit.ActionActivationRequested {
+		return "request" // the request step happens in the API, before any execution
+	}
+	_, after, found := strings.Cut(e.WorkflowEvent, "#")
+	if !found || after == "" || strings.Trim(after, "0123456789") == "" {
+		return ""
+	}
+	return after
 }

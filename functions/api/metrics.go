@@ -8,6 +8,7 @@ import (
 
 	"github.com/fasttrack/fasttrack/shared/auth"
 	"github.com/fasttrack/fasttrack/shared/domain"
+	"github.com/fasttrack/fasttrack/shared/store"
 )
 
 // StepTiming is the time from request to one step, for one country and crisis type.
@@ -81,13 +82,16 @@ func (s *Server) activationMetrics(w http.ResponseWriter, r *http.Request, calle
 		t.Count++
 		t.MaxSeconds = max(t.MaxSeconds, seconds)
 	}
-	filter := ActivationFilter{CreatedAfter: from, CreatedBefore: to, Limit: MaxPageSize}
+	query := store.ActivationQuery{Limit: MaxPageSize}
 	for range metricsPageLimit {
-		activations, next, err := s.deps.Activations.ListActivations(r.Context(), filter)
+		page, err := s.deps.Activations.ListActivations(r.Context(), query)
 		if err != nil {
 			return err
 		}
-		for _, a := range activations {
+		for _, a := range page.Items {
+			if !from.IsZero() && a.CreatedAt.Before(from) || !to.IsZero() && !a.CreatedAt.Before(to) {
+				continue
+			}
 			metrics.Activations.Total++
 			metrics.Activations.ByStatus[a.Status]++
 			seen := map[string]bool{}
@@ -102,18 +106,21 @@ func (s *Server) activationMetrics(w http.ResponseWriter, r *http.Request, calle
 				observe(key{"ACTIVE", a.Country, a.CrisisType}, a.UpdatedAt.Sub(a.CreatedAt).Seconds())
 			}
 		}
-		if next == "" {
+		if page.Next == "" {
 			break
 		}
-		filter.Cursor = next
+		query.Cursor = page.Next
 	}
-	taskFilter := TaskFilter{Limit: MaxPageSize}
-	for range metricsPageLimit {
-		tasks, next, err := s.deps.Tasks.ListTasks(r.Context(), taskFilter)
+	taskQuery := store.TaskQuery{Limit: MaxPageSize}
+	for index := 0; index < len(domain.ApproverRoles)*metricsPageLimit && taskQuery.Role != "-"; index++ {
+		if taskQuery.Role == "" {
+			taskQuery.Role = domain.ApproverRoles[0]
+		}
+		page, err := s.deps.Tasks.ListTasks(r.Context(), taskQuery)
 		if err != nil {
 			return err
 		}
-		for _, t := range tasks {
+		for _, t := range page.Items {
 			if !from.IsZero() && t.CreatedAt.Before(from) || !to.IsZero() && !t.CreatedAt.Before(to) {
 				continue
 			}
@@ -127,10 +134,10 @@ func (s *Server) activationMetrics(w http.ResponseWriter, r *http.Request, calle
 				metrics.OpenTasksPastDeadline++
 			}
 		}
-		if next == "" {
-			break
+		taskQuery.Cursor = page.Next
+		if page.Next == "" {
+			taskQuery.Role = nextRole(taskQuery.Role)
 		}
-		taskFilter.Cursor = next
 	}
 	if metrics.Approvals.Decided > 0 {
 		share := float64(metrics.Approvals.WithinDeadline) / float64(metrics.Approvals.Decided)
@@ -149,4 +156,13 @@ func (s *Server) activationMetrics(w http.ResponseWriter, r *http.Request, calle
 		return 0
 	})
 	return writeJSON(w, http.StatusOK, metrics)
+}
+
+// nextRole returns the approver role after role, or "-" after the last.
+func nextRole(role domain.Role) domain.Role {
+	i := slices.Index(domain.ApproverRoles, role)
+	if i < 0 || i+1 >= len(domain.ApproverRoles) {
+		return "-"
+	}
+	return domain.ApproverRoles[i+1]
 }

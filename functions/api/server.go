@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fasttrack/fasttrack/shared/auth"
@@ -53,6 +54,10 @@ type Server struct {
 	options Options
 	mux     *http.ServeMux
 	routes  []Route
+
+	referenceMu   sync.Mutex
+	referenceSet  *domain.ReferenceSet
+	referenceRead time.Time
 }
 
 // Route is one operation of the API: its method and path pattern (as in the OpenAPI document).

@@ -1,19 +1,20 @@
 package api
 
 import (
-	"cmp"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/auth"
 	"github.com/fasttrack/fasttrack/shared/domain"
+	"github.com/fasttrack/fasttrack/shared/store"
 )
 
 // TaskView is an approval task as the API shows it: the stored task and the time left before
@@ -74,58 +75,95 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, caller auth.P
 		return forbidden(auth.ListTasks)
 	}
 	q := newQuery(r, "status", "country", "crisisType", "dueBefore", "role", "limit", "cursor")
-	filter := TaskFilter{
+	query := store.TaskQuery{
 		Status:     oneOf(q, "status", domain.TaskStatuses),
 		Country:    q.country("country"),
 		CrisisType: oneOf(q, "crisisType", domain.CrisisTypes),
 		DueBefore:  q.time("dueBefore"),
 		Limit:      q.limit(),
-		Cursor:     q.cursor(),
 	}
 	role := oneOf(q, "role", domain.ApproverRoles)
+	cursor, cursorOK := decodeRolesCursor(q.cursor())
+	if !cursorOK {
+		q.fail("cursor", "is not a cursor this API gave")
+	}
 	if p := q.problem(); p != nil {
 		return p
 	}
-	if scope == auth.All {
-		if role != "" {
-			filter.Roles = []domain.Role{role}
+	var roles []domain.Role
+	for _, candidate := range domain.ApproverRoles {
+		if role != "" && candidate != role {
+			continue
 		}
-	} else {
-		for _, own := range caller.Roles {
-			if own.IsApprover() && caller.Allows(auth.ListTasks, auth.Resource{Role: own}) && (role == "" || domain.Role(own) == role) {
-				filter.Roles = append(filter.Roles, domain.Role(own))
-			}
-		}
-		if len(filter.Roles) == 0 {
-			return NewProblem(ProblemForbidden, "you may list the tasks of your own roles only")
+		if scope == auth.All || caller.Allows(auth.ListTasks, auth.Resource{Role: auth.Role(candidate)}) {
+			roles = append(roles, candidate)
 		}
 	}
-	tasks, next, err := s.deps.Tasks.ListTasks(r.Context(), filter)
+	if len(roles) == 0 {
+		return NewProblem(ProblemForbidden, "you may list the tasks of your own roles only")
+	}
+	list, err := s.inbox(r, roles, query, cursor)
 	if err != nil {
 		return err
-	}
-	sortInbox(tasks)
-	list := TaskList{Items: make([]TaskView, 0, len(tasks)), Next: next}
-	for _, task := range tasks {
-		list.Items = append(list.Items, s.view(task))
 	}
 	return writeJSON(w, http.StatusOK, list)
 }
 
-// sortInbox orders tasks as an inbox: open first, then higher priority, then sooner deadline.
-func sortInbox(tasks []domain.ApprovalTask) {
-	slices.SortStableFunc(tasks, func(a, b domain.ApprovalTask) int {
-		if (a.Status == domain.TaskOpen) != (b.Status == domain.TaskOpen) {
-			if a.Status == domain.TaskOpen {
-				return -1
+// rolesCursor continues an inbox that spans several roles: the store pages one role at a time,
+// so the cursor says which role comes next and where in it.
+type rolesCursor struct {
+	Role   int    `json:"r"`
+	Cursor string `json:"c,omitempty"`
+}
+
+func decodeRolesCursor(s string) (rolesCursor, bool) {
+	if s == "" {
+		return rolesCursor{}, true
+	}
+	data, err := base64.RawURLEncoding.DecodeString(s)
+	var c rolesCursor
+	if err != nil || json.Unmarshal(data, &c) != nil || c.Role < 0 || c.Role >= len(domain.ApproverRoles) {
+		return rolesCursor{}, false
+	}
+	return c, true
+}
+
+func (c rolesCursor) encode() string {
+	data, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(data)
+}
+
+// inbox reads one page of tasks over roles, role after role, each role's tasks in the store's
+// inbox order (open first, by priority then deadline).
+func (s *Server) inbox(r *http.Request, roles []domain.Role, query store.TaskQuery, cursor rolesCursor) (TaskList, error) {
+	list := TaskList{Items: []TaskView{}}
+	limit := query.Limit
+	for index := cursor.Role; index < len(roles); index++ {
+		query.Role = roles[index]
+		query.Cursor = ""
+		if index == cursor.Role {
+			query.Cursor = cursor.Cursor
+		}
+		query.Limit = limit - len(list.Items)
+		page, err := s.deps.Tasks.ListTasks(r.Context(), query)
+		if err != nil {
+			return list, err
+		}
+		for _, task := range page.Items {
+			list.Items = append(list.Items, s.view(task))
+		}
+		if page.Next != "" {
+			list.Next = rolesCursor{Role: index, Cursor: page.Next}.encode()
+			return list, nil
+		}
+		if len(list.Items) >= limit {
+			if index+1 < len(roles) {
+				list.Next = rolesCursor{Role: index + 1}.encode()
 			}
-			return 1
+			return list, nil
 		}
-		if c := cmp.Compare(b.Priority, a.Priority); c != 0 {
-			return c
-		}
-		return a.Deadline.Compare(b.Deadline)
-	})
+	}
+	return list, nil
 }
 
 func (s *Server) taskOf(r *http.Request) (domain.ApprovalTask, error) {
@@ -180,15 +218,9 @@ func (s *Server) decideTask(w http.ResponseWriter, r *http.Request, caller auth.
 	if !now.Before(task.Deadline) {
 		return &domain.TaskNotOpen{TaskID: task.ID, Status: task.Status, PastDeadline: true}
 	}
-	siblings, err := s.deps.Tasks.TasksOfActivation(r.Context(), task.ActivationID)
+	prior, err := s.deps.Tasks.PriorDecisions(r.Context(), task.ActivationID)
 	if err != nil {
 		return err
-	}
-	var prior []domain.PriorDecision
-	for _, sibling := range siblings {
-		if sibling.Decision != nil && sibling.ID != task.ID {
-			prior = append(prior, domain.PriorDecision{TaskID: sibling.ID, Kind: sibling.Kind, Decision: *sibling.Decision})
-		}
 	}
 	var delegations []domain.Delegation
 	if task.Assignee != "" && task.Assignee != actor {
@@ -216,17 +248,14 @@ func (s *Server) decideTask(w http.ResponseWriter, r *http.Request, caller auth.
 		decision.OnBehalfOf = task.Assignee
 	}
 	before := task.Status
-	decided, err := s.deps.Tasks.DecideTask(r.Context(), task.ID, decision)
+	decided, token, err := s.deps.Tasks.Decide(r.Context(), task.ID, decision)
 	if err != nil {
 		return err
 	}
-	if decided.TaskToken == "" {
-		decided.TaskToken = task.TaskToken
-	}
-	s.audit(r, caller, AuditEvent{ActivationID: task.ActivationID, Country: task.Summary.Country, Action: "task.decided", Step: string(task.Kind),
+	s.audit(r, caller, auditNote{ActivationID: task.ActivationID, Country: task.Summary.Country, Action: audit.ActionTaskDecided, Subject: task.ID,
 		Before: map[string]any{"task": task.ID, "status": before},
 		After:  map[string]any{"task": task.ID, "status": decided.Status, "decision": decision.Outcome, "comment": decision.Comment, "onBehalfOf": decision.OnBehalfOf}})
-	if err := s.sendDecision(r, decided, decision); err != nil {
+	if err := s.sendDecision(r, decided, token, decision); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, s.view(decided))
@@ -237,10 +266,14 @@ func (s *Server) decideTask(w http.ResponseWriter, r *http.Request, caller auth.
 // failed between the two). It reports false when there is nothing to redeliver, and the
 // workflow's refusal of an already delivered token makes it false too: then the answer is 409.
 func (s *Server) redeliver(r *http.Request, task domain.ApprovalTask, actor string, outcome domain.Outcome) (bool, error) {
-	if task.Status != domain.TaskDecided || task.Decision == nil || task.Decision.ActorID != actor || task.Decision.Outcome != outcome || task.TaskToken == "" {
+	if task.Status != domain.TaskDecided || task.Decision == nil || task.Decision.ActorID != actor || task.Decision.Outcome != outcome {
 		return false, nil
 	}
-	err := s.sendDecision(r, task, *task.Decision)
+	token, err := s.deps.Tasks.TaskToken(r.Context(), task.ID)
+	if err != nil {
+		return false, err
+	}
+	err = s.sendDecision(r, task, token, *task.Decision)
 	var p *Problem
 	if errors.As(err, &p) && p.Status == http.StatusConflict {
 		return false, nil
@@ -250,8 +283,8 @@ func (s *Server) redeliver(r *http.Request, task domain.ApprovalTask, actor stri
 
 // sendDecision hands the decision to the waiting workflow: SendTaskSuccess for an approval,
 // SendTaskFailure with ApprovalRejected for a rejection (the workflow's Catch compensates).
-func (s *Server) sendDecision(r *http.Request, task domain.ApprovalTask, decision domain.Decision) error {
-	if task.TaskToken == "" {
+func (s *Server) sendDecision(r *http.Request, task domain.ApprovalTask, token string, decision domain.Decision) error {
+	if token == "" {
 		s.options.Logger.Error("api: decided task has no token", "task", task.ID)
 		return NewProblem(ProblemConflict, "the decision is recorded but the workflow does not wait for this task")
 	}
@@ -259,11 +292,11 @@ func (s *Server) sendDecision(r *http.Request, task domain.ApprovalTask, decisio
 	if decision.Outcome == domain.Approve {
 		output, _ := json.Marshal(DecisionOutput{Decision: decision.Outcome, Actor: decision.ActorID, Role: decision.Role,
 			Comment: decision.Comment, DecidedAt: decision.At, TaskID: task.ID})
-		_, err = s.deps.Workflow.SendTaskSuccess(r.Context(), &sfn.SendTaskSuccessInput{TaskToken: aws.String(task.TaskToken), Output: aws.String(string(output))})
+		_, err = s.deps.Workflow.SendTaskSuccess(r.Context(), &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(string(output))})
 	} else {
 		cause, _ := json.Marshal(DecisionOutput{Decision: decision.Outcome, Actor: decision.ActorID, Role: decision.Role,
 			Comment: decision.Comment, DecidedAt: decision.At, TaskID: task.ID})
-		_, err = s.deps.Workflow.SendTaskFailure(r.Context(), &sfn.SendTaskFailureInput{TaskToken: aws.String(task.TaskToken),
+		_, err = s.deps.Workflow.SendTaskFailure(r.Context(), &sfn.SendTaskFailureInput{TaskToken: aws.String(token),
 			Error: aws.String("ApprovalRejected"), Cause: aws.String(string(cause))})
 	}
 	if err == nil {
@@ -305,11 +338,11 @@ func (s *Server) reassignTask(w http.ResponseWriter, r *http.Request, caller aut
 	if task.Status != domain.TaskOpen {
 		return &domain.TaskNotOpen{TaskID: task.ID, Status: task.Status}
 	}
-	updated, err := s.deps.Tasks.ReassignTask(r.Context(), task.ID, req.Assignee, s.options.Now().UTC())
+	updated, err := s.deps.Tasks.Reassign(r.Context(), task.ID, req.Assignee)
 	if err != nil {
 		return err
 	}
-	s.audit(r, caller, AuditEvent{ActivationID: task.ActivationID, Country: task.Summary.Country, Action: "task.reassigned", Step: string(task.Kind),
+	s.audit(r, caller, auditNote{ActivationID: task.ActivationID, Country: task.Summary.Country, Action: audit.ActionTaskReassigned, Subject: task.ID,
 		Before: map[string]any{"task": task.ID, "assignee": task.Assignee},
 		After:  map[string]any{"task": task.ID, "assignee": updated.Assignee, "reason": req.Reason}})
 	return writeJSON(w, http.StatusOK, s.view(updated))
@@ -376,7 +409,7 @@ func (s *Server) createDelegation(w http.ResponseWriter, r *http.Request, caller
 	if err := s.deps.Tasks.PutDelegation(r.Context(), delegation); err != nil {
 		return err
 	}
-	s.audit(r, caller, AuditEvent{Action: "delegation.created", After: delegation})
+	s.audit(r, caller, auditNote{Action: audit.ActionDelegationCreated, Subject: delegation.FromUser, After: delegation})
 	return writeJSON(w, http.StatusCreated, delegation)
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fasttrack/fasttrack/functions/api"
+	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/domain"
 )
 
@@ -60,14 +61,8 @@ func TestDecisionApprovesOnceAndSendsTheTokenAfterTheUpdate(t *testing.T) {
 	if _, _, successes, failures := h.workflow.snapshot(); successes != 1 || failures != 0 {
 		t.Fatalf("tokens sent: %d successes, %d failures", successes, failures)
 	}
-	var decided int
-	for _, e := range h.store.audit {
-		if e.Action == "task.decided" {
-			decided++
-		}
-	}
-	if decided != 1 {
-		t.Fatalf("%d task.decided audit events", decided)
+	if decided := h.auditEvents(audit.ActionTaskDecided); len(decided) != 1 || decided[0].Actor != "security-1" || decided[0].Subject != "task-1" {
+		t.Fatalf("task.decided audit events %+v", decided)
 	}
 }
 
@@ -237,21 +232,14 @@ func TestInboxOrderFiltersAndTimeLeft(t *testing.T) {
 	h := newHarness(t)
 	a := h.withActivation("Mombasa", 1_000_000)
 	now := h.clock.Now()
-	h.addTask(domain.ApprovalTask{ID: "t-low-soon", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Deadline: now.Add(time.Hour)}, "a")
-	h.addTask(domain.ApprovalTask{ID: "t-high-late", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Deadline: now.Add(5 * time.Hour)}, "b")
-	h.addTask(domain.ApprovalTask{ID: "t-high-soon", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Deadline: now.Add(2 * time.Hour)}, "c")
-	h.addTask(domain.ApprovalTask{ID: "t-decided", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Status: domain.TaskDecided, Deadline: now.Add(time.Minute)}, "d")
+	h.addTask(domain.ApprovalTask{ID: "t-low-soon", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Priority: 10, Deadline: now.Add(time.Hour)}, "a")
+	h.addTask(domain.ApprovalTask{ID: "t-high-late", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Priority: 90, Deadline: now.Add(5 * time.Hour)}, "b")
+	h.addTask(domain.ApprovalTask{ID: "t-high-soon", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Priority: 90, Deadline: now.Add(2 * time.Hour)}, "c")
+	h.addTask(domain.ApprovalTask{ID: "t-decided", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Priority: 95, Deadline: now.Add(time.Minute)}, "d")
 	h.addTask(domain.ApprovalTask{ID: "t-finance", ActivationID: a.ID, Role: domain.RoleFinance, Kind: domain.KindFundRelease}, "e")
-	h.store.mu.Lock()
-	for _, id := range []string{"t-high-late", "t-high-soon"} {
-		task := h.store.tasks[id]
-		task.Priority = 90
-		h.store.tasks[id] = task
+	if _, _, err := h.store.Decide(t.Context(), "t-decided", domain.Decision{Outcome: domain.Approve, ActorID: "security-2", Role: domain.RoleSecurity}); err != nil {
+		t.Fatal(err)
 	}
-	low := h.store.tasks["t-low-soon"]
-	low.Priority = 10
-	h.store.tasks["t-low-soon"] = low
-	h.store.mu.Unlock()
 
 	var list api.TaskList
 	h.do("security-1", http.MethodGet, "/tasks", nil).json(t, &list)
@@ -301,8 +289,7 @@ func TestReassign(t *testing.T) {
 	if resp := h.do("security-1", http.MethodPost, "/tasks/task-1/decision", map[string]string{"decision": "approve"}); resp.Status != http.StatusForbidden {
 		t.Fatalf("former approver decides a reassigned task: %d", resp.Status)
 	}
-	last := h.store.audit[len(h.store.audit)-1]
-	if last.Action != "task.reassigned" || last.Actor != "admin-1" {
-		t.Fatalf("audit %+v", last)
+	if events := h.auditEvents(audit.ActionTaskReassigned); len(events) != 1 || events[0].Actor != "admin-1" {
+		t.Fatalf("audit %+v", events)
 	}
 }

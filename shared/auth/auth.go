@@ -57,12 +57,14 @@ type Principal struct {
 // Has reports whether the principal holds role.
 func (p Principal) Has(role Role) bool { return slices.Contains(p.Roles, role) }
 
-// Actor is the name recorded for the principal in the audit trail.
+// Actor is the user id recorded for the principal in the audit trail, on decisions and as the
+// requester of an activation: the token's sub, which is the account id (domain.Account.ID).
+// The username stands in only for a token without a subject, which the verifier refuses.
 func (p Principal) Actor() string {
-	if p.Username != "" {
-		return p.Username
+	if p.Subject != "" {
+		return p.Subject
 	}
-	return p.Subject
+	return p.Username
 }
 
 type principalKey struct{}

@@ -20,6 +20,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/fasttrack/fasttrack/shared/auth"
+	"github.com/fasttrack/fasttrack/shared/domain"
 )
 
 var officeKE = auth.User{Username: "office-ke", Subject: "sub-office-ke", Roles: []auth.Role{auth.CountryOffice}, Office: "KE"}
@@ -413,5 +414,24 @@ func TestClaimsDropUnknownGroups(t *testing.T) {
 func TestCognitoURLs(t *testing.T) {
 	if got := auth.CognitoJWKSURL("eu-west-1", "eu-west-1_abc"); got != "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/.well-known/jwks.json" {
 		t.Fatal(got)
+	}
+}
+
+func TestFromAccount(t *testing.T) {
+	u := auth.FromAccount(domain.Account{ID: "finance-1", Roles: []domain.Role{domain.RoleFinance}, Office: "HQ"})
+	if u.Username != "finance-1" || u.Subject != "finance-1" || len(u.Roles) != 1 || u.Roles[0] != auth.Finance || u.Office != "HQ" {
+		t.Fatalf("user %+v", u)
+	}
+}
+
+// Every domain role is a role of the policy table, spelt the same.
+func TestDomainRolesAreAuthRoles(t *testing.T) {
+	for _, r := range domain.Roles {
+		if !auth.Role(r).Known() {
+			t.Errorf("domain role %q is not an auth role", r)
+		}
+	}
+	if len(domain.Roles) != len(auth.Roles()) {
+		t.Errorf("%d domain roles, %d auth roles", len(domain.Roles), len(auth.Roles()))
 	}
 }

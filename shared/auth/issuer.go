@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/fasttrack/fasttrack/shared/domain"
 )
 
 // The local issuer's identity. Tokens it mints carry these as iss and aud, and the local API's
@@ -36,6 +38,16 @@ type User struct {
 	Subject  string `json:"sub"`
 	Roles    []Role `json:"roles"`
 	Office   string `json:"office,omitempty"`
+}
+
+// FromAccount returns the user the local issuer mints tokens for, for an account of the system
+// (such as the demo accounts of shared/seed): its id is both the subject and the username.
+func FromAccount(a domain.Account) User {
+	roles := make([]Role, 0, len(a.Roles))
+	for _, r := range a.Roles {
+		roles = append(roles, Role(r))
+	}
+	return User{Username: a.ID, Subject: a.ID, Roles: roles, Office: a.Office}
 }
 
 // Issuer mints ID tokens locally, standing in for Cognito. Its RSA key is made at first start
