@@ -94,3 +94,13 @@ cdk-bootstrap: deps-cdk
 destroy: deps-cdk
 	$(CDK_ENV) $(CDK) destroy $(CDK_CONTEXT) --no-notices --all
 # ---- end of the AWS deployment block ---------------------------------------------------------
+
+# ---- fuzzing ----------------------------------------------------------------------------------
+FUZZTIME ?= 60s
+
+## fuzz: every Go fuzz target for FUZZTIME each (crashers land in the package's testdata/fuzz).
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME) ./workflows/engine/jsonpath
+	$(GO) test -run '^$$' -fuzz '^FuzzIntrinsicParse$$' -fuzztime $(FUZZTIME) ./workflows/engine/intrinsic
+	$(GO) test -run '^$$' -fuzz '^FuzzTemplate$$' -fuzztime $(FUZZTIME) ./workflows/engine/template
+	$(GO) test -run '^$$' -fuzz '^FuzzChoice$$' -fuzztime $(FUZZTIME) ./workflows/engine/choice
