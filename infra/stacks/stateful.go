@@ -252,7 +252,7 @@ func newUserPool(stack awscdk.Stack, stage Stage, set settings) (awscognito.User
 	client := pool.AddClient(jsii.String("CliClient"), &awscognito.UserPoolClientOptions{
 		UserPoolClientName: jsii.String(stage.prefix() + "-cli"),
 		GenerateSecret:     jsii.Bool(false),
-		AuthFlows:          &awscognito.AuthFlow{UserSrp: jsii.Bool(true)},
+		AuthFlows:          &awscognito.AuthFlow{UserSrp: jsii.Bool(true), UserPassword: jsii.Bool(true)},
 		// The API reads the role and office from the ID token.
 		ReadAttributes: awscognito.NewClientAttributes().
 			WithStandardAttributes(&awscognito.StandardAttributesMask{Email: jsii.Bool(true), EmailVerified: jsii.Bool(true)}).

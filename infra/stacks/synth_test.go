@@ -919,6 +919,10 @@ func TestUserPoolHasTheRolesOfficeAndStrongSignIn(t *testing.T) {
 			t.Errorf("groups %v, roles %v", groups, roles)
 		}
 		_, client := d.statefulJSON.one(t, "AWS::Cognito::UserPoolClient", "UserPoolCliClient")
+		if flows := stringList(client.Properties["ExplicitAuthFlows"]); !slices.Contains(flows, "ALLOW_USER_SRP_AUTH") ||
+			!slices.Contains(flows, "ALLOW_USER_PASSWORD_AUTH") || !slices.Contains(flows, "ALLOW_REFRESH_TOKEN_AUTH") {
+			t.Errorf("sign-in flows %v", flows)
+		}
 		if client.Properties["GenerateSecret"] != false {
 			t.Errorf("app client secret %v", client.Properties["GenerateSecret"])
 		}
