@@ -18,10 +18,12 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/fasttrack/fasttrack/functions/api"
+	"github.com/fasttrack/fasttrack/functions/registry"
 	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/auth"
 	"github.com/fasttrack/fasttrack/shared/domain"
 	"github.com/fasttrack/fasttrack/shared/store"
+	"github.com/fasttrack/fasttrack/shared/tables"
 )
 
 func TestHistoryMergesWorkflowEventsAndAuditTrailInTimeOrder(t *testing.T) {
@@ -335,5 +337,31 @@ func TestLambdaAdapterServesHTTPAPIEvents(t *testing.T) {
 	resp, _ = handler(context.Background(), event)
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("lambda without token: %d", resp.StatusCode)
+	}
+}
+
+func TestNewLambdaNeedsItsConfiguration(t *testing.T) {
+	env := registry.Env{
+		AWS:             aws.Config{Region: "us-east-1"},
+		Tables:          map[string]string{},
+		StateMachineARN: stateMachineARN,
+		AuthIssuer:      "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool",
+		AuthAudience:    "client",
+		AuthJWKSURL:     "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool/.well-known/jwks.json",
+	}
+	if _, err := api.NewLambda(context.Background(), env); err == nil || !strings.Contains(err.Error(), "FASTTRACK_TABLE_") {
+		t.Fatalf("missing tables: %v", err)
+	}
+	env.Tables = tables.NamesWithPrefix("prod-")
+	handler, err := api.NewLambda(context.Background(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := handler.(func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)); !ok {
+		t.Fatalf("handler is a %T", handler)
+	}
+	env.AuthJWKSURL = ""
+	if _, err := api.NewLambda(context.Background(), env); err == nil {
+		t.Fatal("built without a JWKS URL")
 	}
 }
