@@ -24,7 +24,9 @@ type clock struct {
 	t  time.Time
 }
 
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)} }
+// newClock starts at the real time: DynamoDB Local deletes items whose TTL attribute is in the
+// real past, so a test clock behind the wall clock would see its idempotency keys vanish.
+func newClock() *clock { return &clock{t: time.Now().UTC().Truncate(time.Second)} }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
