@@ -30,5 +30,6 @@ func newRootCommand() *cobra.Command {
 	}
 	root.AddCommand(newLocalCommand())
 	root.AddCommand(newConfigCommand())
+	addClientCommands(root)
 	return root
 }

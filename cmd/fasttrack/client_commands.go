@@ -1,0 +1,647 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fasttrack/fasttrack/functions/api"
+	"github.com/fasttrack/fasttrack/shared/auth"
+	"github.com/fasttrack/fasttrack/shared/domain"
+)
+
+// addClientCommands adds the commands that talk to the API over HTTP (local or deployed alike)
+// to root, and `config set` to its config command.
+func addClientCommands(root *cobra.Command) {
+	options := &clientOptions{}
+	commands := []*cobra.Command{
+		newTokenCommand(options), newLoginCommand(options), newActivateCommand(options), newActivationsCommand(options),
+		newTasksCommand(options), newDecideCommand(options), newHistoryCommand(options), newAuditCommand(options),
+		newFundCommand(options),
+	}
+	for _, cmd := range commands {
+		options.register(cmd)
+		root.AddCommand(cmd)
+	}
+	config := findCommand(root, "config")
+	if config == nil {
+		config = &cobra.Command{Use: "config", Short: "Configure the client commands"}
+		root.AddCommand(config)
+	}
+	config.AddCommand(newConfigSetCommand())
+}
+
+func findCommand(root *cobra.Command, name string) *cobra.Command {
+	for _, cmd := range root.Commands() {
+		if cmd.Name() == name {
+			return cmd
+		}
+	}
+	return nil
+}
+
+func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
+
+// localToken asks the running local system for a demo user's token.
+func localToken(cmd *cobra.Command, options *clientOptions, user string) (auth.TokenResponse, string, error) {
+	c, err := options.client(false)
+	if err != nil {
+		return auth.TokenResponse{}, "", err
+	}
+	var answer auth.TokenResponse
+	_, err = c.getJSON(cmd.Context(), http.MethodPost, "/local/token", auth.TokenRequest{Username: user}, &answer)
+	var p *problemError
+	if errors.As(err, &p) && p.Status == http.StatusNotFound && p.Detail == "no such resource" {
+		return answer, "", fmt.Errorf("%s has no local token endpoint: tokens of a deployed stage come from Cognito; pass --token or set $%s", c.base, envToken)
+	}
+	return answer, c.base, err
+}
+
+func newTokenCommand(options *clientOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "token USER",
+		Short: "Print a bearer token for a demo user of the running local system",
+		Long: "Asks the running `fasttrack local` (POST /local/token, answered on loopback only) for a token of a demo user, " +
+			"such as office-ke, security-1, finance-1, auditor-1 or admin-1. Use it as\n  export FASTTRACK_TOKEN=$(fasttrack token office-ke)",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			answer, _, err := localToken(cmd, options, args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), answer.Token)
+			return nil
+		},
+	}
+}
+
+func newLoginCommand(options *clientOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "login USER",
+		Short: "Sign in as a demo user of the running local system; later commands use the saved token",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			answer, base, err := localToken(cmd, options, args[0])
+			if err != nil {
+				return err
+			}
+			path, err := writeCredentials(savedLogin{APIURL: base, User: args[0], Token: answer.Token, ExpiresAt: answer.ExpiresAt})
+			if err != nil {
+				return err
+			}
+			roles := make([]string, len(answer.User.Roles))
+			for i, r := range answer.User.Roles {
+				roles[i] = string(r)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "signed in as %s (%s%s) at %s until %s; saved in %s\n", args[0], strings.Join(roles, ", "),
+				officeNote(answer.User.Office), base, answer.ExpiresAt.Local().Format(time.RFC3339), path)
+			return nil
+		},
+	}
+}
+
+func officeNote(office string) string {
+	if office == "" {
+		return ""
+	}
+	return ", office " + office
+}
+
+func newConfigSetCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "set api|token VALUE",
+		Short: "Save the API URL or a bearer token for the client commands",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := readCredentials()
+			if err != nil {
+				return err
+			}
+			switch args[0] {
+			case "api":
+				parsed, err := url.Parse(args[1])
+				if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
+					return fmt.Errorf("%q is not an http(s) URL", args[1])
+				}
+				c.APIURL = strings.TrimRight(args[1], "/")
+			case "token":
+				c.Token, c.User, c.ExpiresAt = args[1], "", time.Time{}
+			default:
+				return fmt.Errorf("unknown setting %q: use api or token", args[0])
+			}
+			path, err := writeCredentials(c)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "saved %s in %s\n", args[0], path)
+			return nil
+		},
+	}
+}
+
+func newIdempotencyKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "cli-" + hex.EncodeToString(b[:])
+}
+
+func newActivateCommand(options *clientOptions) *cobra.Command {
+	var file, key string
+	cmd := &cobra.Command{
+		Use:   "activate -f request.json",
+		Short: "Request an activation (country office); the office comes from your token",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if file == "" {
+				return errors.New("-f request.json is required (- reads standard input)")
+			}
+			var data []byte
+			var err error
+			if file == "-" {
+				data, err = io.ReadAll(io.LimitReader(cmd.InOrStdin(), api.MaxBodyBytes+1))
+			} else {
+				data, err = os.ReadFile(file)
+			}
+			if err != nil {
+				return err
+			}
+			c, err := options.client(true)
+			if err != nil {
+				return err
+			}
+			if key == "" {
+				key = newIdempotencyKey()
+			}
+			// The request goes as it is written, so that the API names the file's own
+			// mistakes; a retry after a lost answer reuses the key and makes no second one.
+			var answer []byte
+			var status int
+			for attempt := 1; ; attempt++ {
+				answer, _, status, err = c.call(cmd.Context(), http.MethodPost, "/activations", jsonBody(data), map[string]string{api.IdempotencyHeader: key})
+				var p *problemError
+				retry := err != nil && (status == 0 || errors.As(err, &p) && p.Status == http.StatusServiceUnavailable)
+				if !retry || attempt == 3 {
+					break
+				}
+				time.Sleep(time.Duration(attempt) * 500 * time.Millisecond)
+			}
+			if err != nil {
+				return err
+			}
+			if options.json {
+				return printJSON(cmd.OutOrStdout(), answer)
+			}
+			var a domain.Activation
+			if err := jsonUnmarshal(answer, &a); err != nil {
+				return err
+			}
+			verb := "requested"
+			if status == http.StatusOK {
+				verb = "already requested (same Idempotency-Key)"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "activation %s %s: status %s, priority %d, %s to %s, %s\n",
+				a.ID, verb, a.Status, a.Priority, a.Amount, a.DutyStation, a.Country)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&file, "file", "f", "", "activation request as JSON (- for standard input)")
+	cmd.Flags().StringVar(&key, "idempotency-key", "", "Idempotency-Key (default: a new random key, reused by the retries of this run)")
+	return cmd
+}
+
+func newActivationsCommand(options *clientOptions) *cobra.Command {
+	var status, country, crisisType, office, cursor string
+	var limit int
+	list := func(cmd *cobra.Command, _ []string) error {
+		c, err := options.client(true)
+		if err != nil {
+			return err
+		}
+		query := url.Values{}
+		for name, value := range map[string]string{"status": status, "country": country, "crisisType": crisisType, "office": office, "cursor": cursor} {
+			if value != "" {
+				query.Set(name, value)
+			}
+		}
+		if limit > 0 {
+			query.Set("limit", strconv.Itoa(limit))
+		}
+		var page api.ActivationList
+		data, err := c.getJSON(cmd.Context(), http.MethodGet, "/activations?"+query.Encode(), nil, &page)
+		if err != nil || options.json {
+			return orJSON(cmd, data, err)
+		}
+		w := table(cmd.OutOrStdout())
+		fmt.Fprintln(w, "ID\tSTATUS\tOFFICE\tCOUNTRY\tDUTY STATION\tCRISIS\tAMOUNT\tPRIORITY\tCREATED")
+		for _, a := range page.Items {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", a.ID, statusOf(a), a.Office, a.Country, a.DutyStation, a.CrisisType,
+				a.Amount, a.Priority, a.CreatedAt.Local().Format("2006-01-02 15:04"))
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		if page.Next != "" {
+			fmt.Fprintf(cmd.OutOrStdout(), "more: --cursor %s\n", page.Next)
+		}
+		return nil
+	}
+	cmd := &cobra.Command{
+		Use:   "activations [list|show ID|cancel ID]",
+		Short: "List, show or cancel activations",
+		Args:  cobra.NoArgs,
+		RunE:  list,
+	}
+	listCommand := &cobra.Command{Use: "list", Short: "List activations (your office's, or all for central roles)", Args: cobra.NoArgs, RunE: list}
+	for _, c := range []*cobra.Command{cmd, listCommand} {
+		c.Flags().StringVar(&status, "status", "", "only this status (REQUESTED, IN_PROGRESS, AWAITING_APPROVAL, ACTIVE, ...)")
+		c.Flags().StringVar(&country, "country", "", "only this country (ISO code)")
+		c.Flags().StringVar(&crisisType, "crisis-type", "", "only this crisis type")
+		c.Flags().StringVar(&office, "office", "", "only this office (central roles)")
+		c.Flags().IntVar(&limit, "limit", 0, "page size (1-100)")
+		c.Flags().StringVar(&cursor, "cursor", "", "continue from a previous page")
+	}
+	show := &cobra.Command{
+		Use: "show ID", Short: "Show one activation", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := options.client(true)
+			if err != nil {
+				return err
+			}
+			var a domain.Activation
+			data, err := c.getJSON(cmd.Context(), http.MethodGet, "/activations/"+url.PathEscape(args[0]), nil, &a)
+			if err != nil || options.json {
+				return orJSON(cmd, data, err)
+			}
+			printActivation(cmd.OutOrStdout(), a)
+			return nil
+		},
+	}
+	var reason string
+	cancel := &cobra.Command{
+		Use: "cancel ID", Short: "Cancel an activation of your office; compensation releases what was reserved", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := options.client(true)
+			if err != nil {
+				return err
+			}
+			var a domain.Activation
+			data, err := c.getJSON(cmd.Context(), http.MethodPost, "/activations/"+url.PathEscape(args[0])+"/cancel", api.CancelRequest{Reason: reason}, &a)
+			if err != nil || options.json {
+				return orJSON(cmd, data, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "cancellation of %s accepted (status %s); the workflow compensates and ends in CANCELLED\n", a.ID, a.Status)
+			return nil
+		},
+	}
+	cancel.Flags().StringVar(&reason, "reason", "", "why (recorded in the audit trail)")
+	cmd.AddCommand(listCommand, show, cancel)
+	return cmd
+}
+
+func statusOf(a domain.Activation) string {
+	if a.CancelRequested && !a.Status.Terminal() {
+		return string(a.Status) + " (cancelling)"
+	}
+	return string(a.Status)
+}
+
+func printActivation(w io.Writer, a domain.Activation) {
+	t := table(w)
+	row := func(k, v string) { fmt.Fprintf(t, "%s\t%s\n", k, v) }
+	row("ID", a.ID)
+	row("Status", statusOf(a))
+	row("Office", a.Office)
+	row("Requested by", a.RequestedBy)
+	row("Country / duty station", fmt.Sprintf("%s / %s (security level %d)", a.Country, a.DutyStation, a.SecurityLevel))
+	row("Crisis", fmt.Sprintf("%s, %s", a.CrisisType, a.Phase))
+	row("Amount", a.Amount.String())
+	row("Priority", strconv.Itoa(a.Priority))
+	row("People affected", strconv.FormatInt(a.PeopleAffected.Total(), 10))
+	row("Purpose", a.Purpose)
+	row("Created", a.CreatedAt.Local().Format(time.RFC3339))
+	if a.Reason != "" {
+		row("Reason", a.Reason)
+	}
+	for i, p := range a.Profiles {
+		row(fmt.Sprintf("Profile %d", i+1), fmt.Sprintf("%s, %s, from %s for %d days", p.Area, strings.Join(p.Languages, "/"), p.StartDate, p.Days))
+	}
+	for _, d := range a.Deployments {
+		row(fmt.Sprintf("Deployment %d", d.ProfileIndex+1), fmt.Sprintf("expert %s, %s to %s", d.ExpertID, d.Period.Start, d.Period.End))
+	}
+	for _, s := range a.Steps {
+		row("Step "+s.Name, fmt.Sprintf("%s at %s %s", s.Status, s.At.Local().Format("2006-01-02 15:04:05"), s.Detail))
+	}
+	_ = t.Flush()
+}
+
+func newTasksCommand(options *clientOptions) *cobra.Command {
+	var status, country, crisisType, dueBefore, role, cursor string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "tasks",
+		Short: "Your approval inbox: open tasks first, by priority and deadline",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := options.client(true)
+			if err != nil {
+				return err
+			}
+			query := url.Values{}
+			for name, value := range map[string]string{"status": status, "country": country, "crisisType": crisisType, "dueBefore": dueBefore, "role": role, "cursor": cursor} {
+				if value != "" {
+					query.Set(name, value)
+				}
+			}
+			if limit > 0 {
+				query.Set("limit", strconv.Itoa(limit))
+			}
+			var page api.TaskList
+			data, err := c.getJSON(cmd.Context(), http.MethodGet, "/tasks?"+query.Encode(), nil, &page)
+			if err != nil || options.json {
+				return orJSON(cmd, data, err)
+			}
+			w := table(cmd.OutOrStdout())
+			fmt.Fprintln(w, "TASK\tSTATUS\tROLE\tKIND\tACTIVATION\tCOUNTRY\tAMOUNT\tPRIORITY\tDEADLINE\tTIME LEFT")
+			for _, t := range page.Items {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", t.ID, t.Status, t.Role, t.Kind, t.ActivationID, t.Summary.Country,
+					t.Summary.Amount, t.Priority, t.Deadline.Local().Format("2006-01-02 15:04"), timeLeft(t.TimeLeftSeconds))
+			}
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			if page.Next != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "more: --cursor %s\n", page.Next)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&status, "status", "", "only this status (OPEN, DECIDED, ESCALATED, EXPIRED)")
+	cmd.Flags().StringVar(&country, "country", "", "only this country")
+	cmd.Flags().StringVar(&crisisType, "crisis-type", "", "only this crisis type")
+	cmd.Flags().StringVar(&dueBefore, "due-before", "", "only tasks due before this time (RFC 3339)")
+	cmd.Flags().StringVar(&role, "role", "", "only this one of your roles")
+	cmd.Flags().IntVar(&limit, "limit", 0, "page size (1-100)")
+	cmd.Flags().StringVar(&cursor, "cursor", "", "continue from a previous page")
+	return cmd
+}
+
+func timeLeft(seconds int64) string {
+	if seconds < 0 {
+		return "overdue " + (time.Duration(-seconds) * time.Second).String()
+	}
+	return (time.Duration(seconds) * time.Second).String()
+}
+
+func newDecideCommand(options *clientOptions) *cobra.Command {
+	var comment string
+	cmd := &cobra.Command{
+		Use:   "decide TASK approve|reject",
+		Short: "Approve or reject a task of your role (a rejection needs --comment)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if args[1] != "approve" && args[1] != "reject" {
+				return fmt.Errorf("the decision is approve or reject, not %q", args[1])
+			}
+			c, err := options.client(true)
+			if err != nil {
+				return err
+			}
+			var task api.TaskView
+			data, err := c.getJSON(cmd.Context(), http.MethodPost, "/tasks/"+url.PathEscape(args[0])+"/decision",
+				api.DecisionRequest{Decision: domain.Outcome(args[1]), Comment: comment}, &task)
+			if err != nil || options.json {
+				return orJSON(cmd, data, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "task %s (%s, activation %s): %sd by %s\n", task.ID, task.Kind, task.ActivationID, args[1], task.Decision.ActorID)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&comment, "comment", "", "why (required to reject)")
+	return cmd
+}
+
+func newHistoryCommand(options *clientOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "history ID",
+		Short: "An activation's timeline: the workflow's events and the audit trail, with who and when",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := options.client(true)
+			if err != nil {
+				return err
+			}
+			var history api.History
+			data, err := c.getJSON(cmd.Context(), http.MethodGet, "/activations/"+url.PathEscape(args[0])+"/history", nil, &history)
+			if err != nil || options.json {
+				return orJSON(cmd, data, err)
+			}
+			w := table(cmd.OutOrStdout())
+			fmt.Fprintln(w, "TIME\tSOURCE\tEVENT\tSTEP\tWHO")
+			for _, e := range history.Items {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05.000"), e.Source, e.Type, e.Step, e.Actor)
+			}
+			return w.Flush()
+		},
+	}
+}
+
+func newAuditCommand(options *clientOptions) *cobra.Command {
+	var activation, actor, country, action, from, to, cursor, format, output string
+	var limit int
+	filters := func() url.Values {
+		query := url.Values{}
+		for name, value := range map[string]string{"activationId": activation, "actor": actor, "country": country, "action": action, "from": from, "to": to} {
+			if value != "" {
+				query.Set(name, value)
+			}
+		}
+		return query
+	}
+	search := func(cmd *cobra.Command, _ []string) error {
+		c, err := options.client(true)
+		if err != nil {
+			return err
+		}
+		query := filters()
+		if cursor != "" {
+			query.Set("cursor", cursor)
+		}
+		if limit > 0 {
+			query.Set("limit", strconv.Itoa(limit))
+		}
+		var page api.AuditList
+		data, err := c.getJSON(cmd.Context(), http.MethodGet, "/audit?"+query.Encode(), nil, &page)
+		if err != nil || options.json {
+			return orJSON(cmd, data, err)
+		}
+		w := table(cmd.OutOrStdout())
+		fmt.Fprintln(w, "TIME\tACTION\tWHO\tROLE\tACTIVATION\tSUBJECT")
+		for _, e := range page.Items {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05"), e.Action, e.Actor, e.Role, e.ActivationID, e.Subject)
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		if page.Next != "" {
+			fmt.Fprintf(cmd.OutOrStdout(), "more: --cursor %s\n", page.Next)
+		}
+		return nil
+	}
+	addFilters := func(c *cobra.Command) {
+		c.Flags().StringVar(&activation, "activation", "", "only this activation")
+		c.Flags().StringVar(&actor, "actor", "", "only this person")
+		c.Flags().StringVar(&country, "country", "", "only this country")
+		c.Flags().StringVar(&action, "action", "", "only this action, such as task.decided")
+		c.Flags().StringVar(&from, "from", "", "from this time (RFC 3339)")
+		c.Flags().StringVar(&to, "to", "", "until this time (RFC 3339)")
+	}
+	cmd := &cobra.Command{Use: "audit [search|export]", Short: "Search or export the audit trail (auditors, admins)", Args: cobra.NoArgs, RunE: search}
+	searchCommand := &cobra.Command{Use: "search", Short: "Search the audit trail", Args: cobra.NoArgs, RunE: search}
+	for _, c := range []*cobra.Command{cmd, searchCommand} {
+		addFilters(c)
+		c.Flags().IntVar(&limit, "limit", 0, "page size (1-100)")
+		c.Flags().StringVar(&cursor, "cursor", "", "continue from a previous page")
+	}
+	export := &cobra.Command{
+		Use: "export", Short: "Export the audit trail as JSON lines or CSV", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != "jsonl" && format != "csv" {
+				return fmt.Errorf("--format is jsonl or csv, not %q", format)
+			}
+			c, err := options.client(true)
+			if err != nil {
+				return err
+			}
+			query := filters()
+			query.Set("format", format)
+			data, _, _, err := c.call(cmd.Context(), http.MethodGet, "/audit/export?"+query.Encode(), nil, nil)
+			if err != nil {
+				return err
+			}
+			if output == "" || output == "-" {
+				_, err = cmd.OutOrStdout().Write(data)
+				return err
+			}
+			if err := os.WriteFile(output, data, 0o600); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %d bytes to %s\n", len(data), output)
+			return nil
+		},
+	}
+	addFilters(export)
+	export.Flags().StringVar(&format, "format", "jsonl", "jsonl or csv")
+	export.Flags().StringVarP(&output, "output", "o", "", "file to write (default standard output)")
+	cmd.AddCommand(searchCommand, export)
+	return cmd
+}
+
+func newFundCommand(options *clientOptions) *cobra.Command {
+	var currency string
+	show := func(cmd *cobra.Command, _ []string) error {
+		c, err := options.client(true)
+		if err != nil {
+			return err
+		}
+		query := url.Values{}
+		if currency != "" {
+			query.Set("currency", currency)
+		}
+		var fund api.FundView
+		data, err := c.getJSON(cmd.Context(), http.MethodGet, "/fund?"+query.Encode(), nil, &fund)
+		if err != nil || options.json {
+			return orJSON(cmd, data, err)
+		}
+		w := table(cmd.OutOrStdout())
+		fmt.Fprintln(w, "CURRENCY\tAVAILABLE\tRESERVED\tRELEASED\tCONTRIBUTED")
+		for _, b := range fund.Balances {
+			m := func(v int64) string { return domain.Money{Value: v, Currency: b.Currency}.String() }
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", b.Currency, m(b.Available), m(b.Reserved), m(b.Released), m(b.Contributed))
+		}
+		if len(fund.Ledger) > 0 {
+			fmt.Fprintln(w, "\nLATEST ENTRIES\tKIND\tAMOUNT\tACTIVATION / REFERENCE\tBY")
+			for _, e := range fund.Ledger {
+				ref := e.ActivationID
+				if ref == "" {
+					ref = e.Reference
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.At.Local().Format("2006-01-02 15:04"), e.Kind, domain.Money{Value: e.Amount, Currency: e.Currency}, ref, e.Actor)
+			}
+		}
+		return w.Flush()
+	}
+	cmd := &cobra.Command{Use: "fund [show|contribute]", Short: "The rapid action fund", Args: cobra.NoArgs, RunE: show}
+	showCommand := &cobra.Command{Use: "show", Short: "Balances and latest ledger entries", Args: cobra.NoArgs, RunE: show}
+	for _, c := range []*cobra.Command{cmd, showCommand} {
+		c.Flags().StringVar(&currency, "currency", "", "only this currency")
+	}
+	var amount, donor, reference, key string
+	contribute := &cobra.Command{
+		Use: "contribute --amount 250000.00 --currency USD --donor NAME", Short: "Add a donor contribution (admin)", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if currency == "" {
+				currency = "USD"
+			}
+			value, err := parseAmount(amount, currency)
+			if err != nil {
+				return err
+			}
+			c, err := options.client(true)
+			if err != nil {
+				return err
+			}
+			if key == "" {
+				key = newIdempotencyKey()
+			}
+			data, _, _, err := c.call(cmd.Context(), http.MethodPost, "/fund/contributions",
+				api.ContributionRequest{Amount: domain.Money{Value: value, Currency: currency}, Donor: donor, Reference: reference},
+				map[string]string{api.IdempotencyHeader: key})
+			if err != nil || options.json {
+				return orJSON(cmd, data, err)
+			}
+			var result api.ContributionResult
+			if err := jsonUnmarshal(data, &result); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "contributed %s; available now %s\n", domain.Money{Value: result.Entry.Amount, Currency: currency},
+				domain.Money{Value: result.Balance.Available, Currency: currency})
+			return nil
+		},
+	}
+	contribute.Flags().StringVar(&amount, "amount", "", "amount in the currency, such as 250000.00")
+	contribute.Flags().StringVar(&currency, "currency", "USD", "ISO 4217 currency")
+	contribute.Flags().StringVar(&donor, "donor", "", "the donor")
+	contribute.Flags().StringVar(&reference, "reference", "", "the donor's agreement reference")
+	contribute.Flags().StringVar(&key, "idempotency-key", "", "Idempotency-Key (a retry with the same key adds the money once)")
+	cmd.AddCommand(showCommand, contribute)
+	return cmd
+}
+
+// parseAmount turns "250000.50" into minor units of the currency, exactly (no floating point).
+func parseAmount(text, currency string) (int64, error) {
+	exponent := domain.CurrencyExponent(currency)
+	whole, fraction, hasFraction := strings.Cut(strings.TrimSpace(text), ".")
+	if whole == "" || strings.Trim(whole, "0123456789") != "" || (hasFraction && (fraction == "" || strings.Trim(fraction, "0123456789") != "")) {
+		return 0, fmt.Errorf("--amount %q is not a positive amount such as 250000.00", text)
+	}
+	if len(fraction) > exponent {
+		return 0, fmt.Errorf("--amount %q has more than %d decimals for %s", text, exponent, currency)
+	}
+	fraction += strings.Repeat("0", exponent-len(fraction))
+	value, err := strconv.ParseInt(whole+fraction, 10, 64)
+	if err != nil || value <= 0 {
+		return 0, fmt.Errorf("--amount %q is not a positive amount in range", text)
+	}
+	return value, nil
+}
