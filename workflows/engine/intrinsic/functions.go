@@ -282,6 +282,12 @@ func writeFormatted(b *strings.Builder, v any) {
 	switch x := v.(type) {
 	case string:
 		b.WriteString(x)
+	case json.Number:
+		b.WriteString(string(x))
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case nil:
+		b.WriteString("null")
 	case []any:
 		b.WriteByte('[')
 		for i, e := range x {
@@ -303,7 +309,11 @@ func writeFormatted(b *strings.Builder, v any) {
 		}
 		b.WriteByte('}')
 	default:
-		b.WriteString(jsonvalue.MustEncodeString(v))
+		text, err := jsonvalue.EncodeString(v)
+		if err != nil {
+			text = fmt.Sprint(v)
+		}
+		b.WriteString(text)
 	}
 }
 

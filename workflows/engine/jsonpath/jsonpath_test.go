@@ -514,3 +514,19 @@ func TestConcurrentGet(t *testing.T) {
 		}
 	}
 }
+
+func TestFilterNestingIsBounded(t *testing.T) {
+	deep := "$[?(" + strings.Repeat("(", 100) + "@.a" + strings.Repeat(")", 100) + ")]"
+	_, err := Compile(deep)
+	var syntaxError *SyntaxError
+	if !errors.As(err, &syntaxError) || !strings.Contains(syntaxError.Reason, "more than 64 deep") {
+		t.Fatalf("Compile of 100 nested parentheses = %v", err)
+	}
+	if _, err := Compile("$[?(" + strings.Repeat("!", 1000) + "@.a)]"); err == nil {
+		t.Fatal("1000 negations compiled")
+	}
+	shallow := "$[?(" + strings.Repeat("(", 30) + "@.a" + strings.Repeat(")", 30) + ")]"
+	if _, err := Compile(shallow); err != nil {
+		t.Fatalf("30 nested parentheses: %v", err)
+	}
+}

@@ -26,10 +26,15 @@ const maxIndex = 1 << 30
 
 // parser reads one expression. Positions are byte offsets into src, the text as given.
 type parser struct {
-	src string
-	pos int
-	end int
+	src   string
+	pos   int
+	end   int
+	depth int // nesting of parentheses and negations in a filter
 }
+
+// maxFilterDepth bounds how deeply a filter may nest parentheses and '!', so that no expression
+// can make the parser recurse without limit.
+const maxFilterDepth = 64
 
 func (p *parser) fail(at int, format string, args ...any) error {
 	return &SyntaxError{Expr: p.src, Offset: at, Reason: fmt.Sprintf(format, args...)}
@@ -433,6 +438,11 @@ func (p *parser) andExpression() (*filterNode, error) {
 
 func (p *parser) unaryExpression() (*filterNode, error) {
 	p.skipSpaces()
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxFilterDepth {
+		return nil, p.fail(p.pos, "the filter nests parentheses or '!' more than %d deep", maxFilterDepth)
+	}
 	if p.peek() == '!' && !(p.pos+1 < p.end && p.src[p.pos+1] == '=') {
 		p.pos++
 		inner, err := p.unaryExpression()
