@@ -104,3 +104,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzIntrinsicParse$$' -fuzztime $(FUZZTIME) ./workflows/engine/intrinsic
 	$(GO) test -run '^$$' -fuzz '^FuzzTemplate$$' -fuzztime $(FUZZTIME) ./workflows/engine/template
 	$(GO) test -run '^$$' -fuzz '^FuzzChoice$$' -fuzztime $(FUZZTIME) ./workflows/engine/choice
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./workflows/engine/asl
