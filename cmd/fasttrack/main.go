@@ -29,6 +29,7 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newLocalCommand())
+	root.AddCommand(newSFNLocalCommand())
 	root.AddCommand(newConfigCommand())
 	addClientCommands(root)
 	return root

@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/fasttrack/fasttrack/workflows/engine/asl"
+)
+
+// RedriveExecution restarts a failed, timed out or aborted execution from where it stopped:
+// the states that failed or were stopped run again with the input they had; what succeeded
+// (Parallel branches, Map iterations, earlier states) is kept. $$.Execution.RedriveCount
+// counts the redrives. Errors: InvalidArn, ExecutionDoesNotExist, ExecutionNotRedrivable,
+// ExecutionLimitExceeded.
+func (e *Engine) RedriveExecution(ctx context.Context, arn string) (time.Time, error) {
+	x, err := e.execution(arn)
+	if err != nil {
+		return time.Time{}, err
+	}
+	x.mu.Lock()
+	switch x.status {
+	case StatusFailed, StatusTimedOut, StatusAborted:
+	default:
+		x.mu.Unlock()
+		return time.Time{}, errorf(CodeExecutionNotRedrivable, "Execution is %s and cannot be redriven: '%s'", x.status, arn)
+	}
+	if status, reason := x.redriveStatus(); status != "REDRIVABLE" || len(x.frames) == 0 || x.frames[0] == nil {
+		x.mu.Unlock()
+		if reason == "" {
+			reason = "its state was not kept"
+		}
+		return time.Time{}, errorf(CodeExecutionNotRedrivable, "Execution cannot be redriven: %s: '%s'", reason, arn)
+	}
+	if int(e.running.Load()) >= e.opts.MaxRunning {
+		x.mu.Unlock()
+		return time.Time{}, errorf(CodeExecutionLimitExceeded, "Execution Limit Exceeded: %d executions are running", e.opts.MaxRunning)
+	}
+	e.mu.Lock()
+	if x.evicted {
+		e.mu.Unlock()
+		x.mu.Unlock()
+		return time.Time{}, errorf(CodeExecutionDoesNotExist, "Execution Does Not Exist: '%s'", arn)
+	}
+	x.closedSeq = 0 // leaves the retention queue
+	e.mu.Unlock()
+	e.running.Add(1)
+	x.record(event{typ: EventExecutionRedriven, previous: x.lastID, index: int32(x.redriveCount + 1)})
+	when, seq := x.redriveTime, x.lastSeq
+	x.mu.Unlock()
+	e.kick(x)
+	return when, e.waitDurable(ctx, seq)
+}
+
+// applyRedrive folds ExecutionRedriven: the execution runs again, and every frame that did not
+// end well goes back to the state it stopped in.
+func (x *execution) applyRedrive(ev *event) {
+	x.status = StatusRunning
+	x.redriveCount = int(ev.index)
+	x.redriveTime = ev.time
+	x.stopTime = time.Time{}
+	x.errorName, x.cause = "", ""
+	x.output = nil
+	x.contextBase = nil
+	if x.program.TimeoutSeconds > 0 {
+		x.deadline = ev.time.Add(time.Duration(x.program.TimeoutSeconds) * time.Second)
+	}
+	if len(x.frames) > 0 {
+		x.redriveFrame(x.frames[0])
+	}
+}
+
+func (x *execution) redriveFrame(f *frame) {
+	if f == nil || f.phase == phaseDone || f.succeeded {
+		return
+	}
+	f.lastID = x.lastID
+	hasChildren := (f.state.Type == asl.TypeParallel || f.state.Type == asl.TypeMap) && f.children != nil
+	switch {
+	case hasChildren && f.state.Type == asl.TypeParallel:
+		f.pending = 0
+		for _, child := range f.children {
+			if child.phase != phaseDone {
+				x.redriveFrame(child)
+				f.pending++
+			}
+		}
+		f.failure = nil
+		f.phase = phaseChildren
+	case hasChildren:
+		f.runningItems, f.failedItems, f.firstFailure = 0, 0, nil
+		for i, child := range f.children {
+			if child == nil || child.succeeded {
+				continue
+			}
+			f.results[i] = nil
+			x.redriveFrame(child)
+			if child.phase != phaseDone {
+				f.runningItems++
+			}
+		}
+		f.failure = nil
+		f.phase = phaseChildren
+	case f.phase == phaseFailed && f.result != nil:
+		f.failure = nil
+		f.phase = phaseResult
+	default:
+		f.failure = nil
+		f.phase = phaseEnter
+	}
+	x.markReady(f)
+}
+
+// resume prepares a recovered running execution to go on: every frame that may have work is
+// looked at again, task calls that were in flight are issued again, and heartbeat clocks start
+// over (nobody could send a heartbeat while the process was down).
+func (x *execution) resume() {
+	clear(x.ready)
+	x.ready, x.readyHead = x.ready[:0], 0
+	now := x.engine.clock.Now()
+	for _, f := range x.frames {
+		if f == nil || f.phase == phaseFinished {
+			continue
+		}
+		f.inReady = false
+		if (f.phase == phaseRunning || f.phase == phaseSubmitted) && f.heartbeatAt.Before(now) {
+			f.heartbeatAt = now
+		}
+		x.markReady(f)
+	}
+}
+
+// forget drops an execution replaced by a later copy of itself in the journal.
+func (e *Engine) forget(x *execution) {
+	e.mu.Lock()
+	if e.executions[x.arn] == x {
+		delete(e.executions, x.arn)
+	}
+	delete(e.byID, x.id)
+	x.evicted = true
+	x.machine.evicted++
+	x.closedSeq = 0
+	if e.replaying {
+		e.deferredRelease = append(e.deferredRelease, x.locs...)
+	}
+	e.mu.Unlock()
+	if x.status == StatusRunning || x.status == "" {
+		e.running.Add(-1)
+	}
+	if !e.replaying && e.journal != nil {
+		e.journal.Release(x.locs...)
+	}
+}
+
+// reopened takes a redriven execution out of the retention queue during recovery.
+func (e *Engine) reopened(x *execution) {
+	e.mu.Lock()
+	x.closedSeq = 0
+	e.mu.Unlock()
+	e.running.Add(1)
+}
