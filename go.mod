@@ -12,6 +12,7 @@ require (
 )
 
 require (
+	github.com/aws/aws-sdk-go-v2/service/eventbridge v1.55.9
 	github.com/aws/aws-sdk-go-v2/service/sfn v1.41.0
 	github.com/awslabs/aws-lambda-go-api-proxy v0.16.2
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3

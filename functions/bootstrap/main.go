@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/fasttrack/fasttrack/functions/handlers"
 	"github.com/fasttrack/fasttrack/functions/registry"
 )
 
@@ -25,7 +26,7 @@ const handlerVariable = "_HANDLER"
 
 func main() {
 	ctx := context.Background()
-	handler, err := setup(ctx, registry.All(), os.Getenv, config.LoadDefaultConfig)
+	handler, err := setup(ctx, handlers.All(), os.Getenv, config.LoadDefaultConfig)
 	if err != nil {
 		// An error here is an initialisation failure: Lambda reports it and retries the
 		// cold start; nothing has been invoked yet.

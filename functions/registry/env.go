@@ -2,6 +2,9 @@ package registry
 
 import (
 	"fmt"
+	"log/slog"
+	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -59,6 +62,29 @@ type Env struct {
 	AuthIssuer   string
 	AuthAudience string
 	AuthJWKSURL  string
+	// Now is the clock of the function's rules (task deadlines, step times); time.Now when nil.
+	// The local system passes the clock its engine runs on, so that deadlines in the store and
+	// the workflow's timeouts move together when tests move a fake clock.
+	Now func() time.Time
+	// Logger receives the function's logs and its embedded-format metrics; JSON on standard
+	// output (what CloudWatch Logs reads on Lambda) when nil.
+	Logger *slog.Logger
+}
+
+// Clock returns Now, or time.Now when it is not set.
+func (e Env) Clock() func() time.Time {
+	if e.Now != nil {
+		return e.Now
+	}
+	return time.Now
+}
+
+// Log returns Logger, or a JSON logger on standard output when it is not set.
+func (e Env) Log() *slog.Logger {
+	if e.Logger != nil {
+		return e.Logger
+	}
+	return slog.New(slog.NewJSONHandler(os.Stdout, nil))
 }
 
 // Table returns the physical name of the logical table, or an error naming the environment

@@ -9,7 +9,11 @@ import (
 // taskTokenActions complete or keep alive the workflow's waiting tasks.
 var taskTokenActions = []string{"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
 
-// All returns every function of the system. The workflow calls all but "api" and "notify".
+// All returns every function of the system. The workflow calls all but "api". Appending to the
+// audit trail reads the stream's last event to chain the new one, so every function that
+// appends also reads the audit table. The handler constructors (New) are set by package
+// functions/handlers: the function packages build on this package's Env, so this package cannot
+// import them.
 func All() []Function {
 	return []Function{
 		{
@@ -30,7 +34,7 @@ func All() []Function {
 			Name:        "assess",
 			Description: "Eligibility and priority of a new activation; moves it to IN_PROGRESS.",
 			Trigger:     Workflow,
-			Tables:      []TableGrant{{tables.Activations, ReadWrite}, {tables.Reference, Read}, {tables.Audit, Append}},
+			Tables:      []TableGrant{{tables.Activations, ReadWrite}, {tables.Reference, Read}, {tables.Audit, Append}, {tables.Audit, Read}},
 			Timeout:     10 * time.Second,
 			MemoryMB:    256,
 		},
@@ -38,7 +42,7 @@ func All() []Function {
 			Name:        "clearance",
 			Description: "Security clearance from the duty station's level: cleared, approval needed, or denied.",
 			Trigger:     Workflow,
-			Tables:      []TableGrant{{tables.Activations, ReadWrite}, {tables.Reference, Read}, {tables.Audit, Append}},
+			Tables:      []TableGrant{{tables.Activations, ReadWrite}, {tables.Reference, Read}, {tables.Audit, Append}, {tables.Audit, Read}},
 			Timeout:     10 * time.Second,
 			MemoryMB:    256,
 		},
@@ -47,7 +51,7 @@ func All() []Function {
 			Description: "Reserves and releases money of the rapid action fund.",
 			Trigger:     Workflow,
 			Tables: []TableGrant{{tables.Activations, ReadWrite}, {tables.Fund, ReadWrite},
-				{tables.Reference, Read}, {tables.Audit, Append}},
+				{tables.Tasks, Read}, {tables.Audit, Append}, {tables.Audit, Read}},
 			Timeout:  15 * time.Second,
 			MemoryMB: 256,
 		},
@@ -56,17 +60,19 @@ func All() []Function {
 			Description: "Opens, escalates and expires human tasks; keeps their task tokens.",
 			Trigger:     Workflow,
 			Tables: []TableGrant{{tables.Activations, ReadWrite}, {tables.Tasks, ReadWrite},
-				{tables.Reference, Read}, {tables.Audit, Append}},
-			PublishesEvents: true,
-			Timeout:         10 * time.Second,
-			MemoryMB:        256,
+				{tables.Audit, Append}, {tables.Audit, Read}},
+			// A retried open that finds its task already approved answers the workflow itself.
+			StateMachineActions: []string{"states:SendTaskSuccess"},
+			PublishesEvents:     true,
+			Timeout:             10 * time.Second,
+			MemoryMB:            256,
 		},
 		{
 			Name:        "roster",
 			Description: "Matches experts to the requested profiles and books them without overlap.",
 			Trigger:     Workflow,
 			Tables: []TableGrant{{tables.Activations, ReadWrite}, {tables.Roster, ReadWrite},
-				{tables.Reference, Read}, {tables.Audit, Append}},
+				{tables.Tasks, Read}, {tables.Audit, Append}, {tables.Audit, Read}},
 			Timeout:  15 * time.Second,
 			MemoryMB: 256,
 		},
@@ -74,16 +80,17 @@ func All() []Function {
 			Name:        "insurance",
 			Description: "Checks that every deployee has cover for the whole deployment and the duty station's risk.",
 			Trigger:     Workflow,
-			Tables: []TableGrant{{tables.Activations, Read}, {tables.Roster, Read},
-				{tables.Reference, Read}, {tables.Audit, Append}},
+			Tables: []TableGrant{{tables.Activations, ReadWrite}, {tables.Roster, Read},
+				{tables.Tasks, Read}, {tables.Audit, Append}, {tables.Audit, Read}},
 			Timeout:  10 * time.Second,
 			MemoryMB: 256,
 		},
 		{
-			Name:            "activate",
-			Description:     "Marks the activation ACTIVE, confirms release and deployments, notifies.",
-			Trigger:         Workflow,
-			Tables:          []TableGrant{{tables.Activations, ReadWrite}, {tables.Fund, ReadWrite}, {tables.Roster, ReadWrite}, {tables.Audit, Append}},
+			Name:        "activate",
+			Description: "Marks the activation ACTIVE, confirms release and deployments, notifies.",
+			Trigger:     Workflow,
+			Tables: []TableGrant{{tables.Activations, ReadWrite}, {tables.Fund, ReadWrite}, {tables.Roster, ReadWrite},
+				{tables.Tasks, Read}, {tables.Audit, Append}, {tables.Audit, Read}},
 			PublishesEvents: true,
 			Timeout:         10 * time.Second,
 			MemoryMB:        256,
@@ -93,7 +100,7 @@ func All() []Function {
 			Description: "Saga compensation: returns the money, releases bookings, closes tasks, records the outcome.",
 			Trigger:     Workflow,
 			Tables: []TableGrant{{tables.Activations, ReadWrite}, {tables.Fund, ReadWrite},
-				{tables.Roster, ReadWrite}, {tables.Tasks, ReadWrite}, {tables.Audit, Append}},
+				{tables.Roster, ReadWrite}, {tables.Tasks, ReadWrite}, {tables.Audit, Append}, {tables.Audit, Read}},
 			PublishesEvents: true,
 			Timeout:         30 * time.Second,
 			MemoryMB:        256,

@@ -1,0 +1,165 @@
+// Package assess is the workflow's first step: it applies the eligibility rules to the stored
+// request, scores its priority, records the duty station's security level, moves the activation
+// from REQUESTED to IN_PROGRESS, and tells the rest of the workflow what to work on (the
+// profiles to staff) and how to ask people for help (the hr task descriptors).
+package assess
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/fasttrack/fasttrack/functions/internal/step"
+	"github.com/fasttrack/fasttrack/functions/registry"
+	"github.com/fasttrack/fasttrack/shared/audit"
+	"github.com/fasttrack/fasttrack/shared/domain"
+	"github.com/fasttrack/fasttrack/shared/store"
+)
+
+// Name is the function's registry name and the name of its step.
+const Name = "assess"
+
+// Input is the state's Parameters.
+type Input struct {
+	ActivationID string `json:"activationId"`
+	// Execution is the execution ARN ($$.Execution.Id).
+	Execution string `json:"execution"`
+	// StartedAt is when the execution started ($$.Execution.StartTime).
+	StartedAt string `json:"startedAt,omitempty"`
+	State     string `json:"state,omitempty"`
+}
+
+// Profile is one requested expert profile, with its position in the request.
+type Profile struct {
+	Index     int         `json:"index"`
+	Area      domain.Area `json:"area"`
+	Languages []string    `json:"languages"`
+	StartDate domain.Date `json:"startDate"`
+	Days      int         `json:"days"`
+}
+
+// Tasks are the descriptors of the hr tasks the later steps may open.
+type Tasks struct {
+	Sourcing  step.Task `json:"sourcing"`
+	Enrolment step.Task `json:"enrolment"`
+}
+
+// Output goes to $.assessment.
+type Output struct {
+	Priority      int                  `json:"priority"`
+	SecurityLevel domain.SecurityLevel `json:"securityLevel"`
+	Profiles      []Profile            `json:"profiles"`
+	Tasks         Tasks                `json:"tasks"`
+}
+
+// Reference gives the countries and duty stations; *store.Store has it.
+type Reference interface {
+	LoadReference(ctx context.Context) (*domain.ReferenceSet, error)
+}
+
+var _ Reference = (*store.Store)(nil)
+
+// Handler assesses activations.
+type Handler struct {
+	runtime   step.Runtime
+	reference Reference
+}
+
+// NewHandler returns the handler over the runtime and the reference data.
+func NewHandler(runtime step.Runtime, reference Reference) *Handler {
+	runtime.Name = Name
+	return &Handler{runtime: runtime.Defaults(), reference: reference}
+}
+
+// New is the registry constructor: the handler on the deployment's tables.
+func New(_ context.Context, env registry.Env) (any, error) {
+	st, runtime, err := step.Build(env, Name)
+	if err != nil {
+		return nil, err
+	}
+	return NewHandler(runtime, st).Handle, nil
+}
+
+// Handle runs the step.
+func (h *Handler) Handle(ctx context.Context, in Input) (Output, error) {
+	out, err := h.handle(ctx, in)
+	return out, step.Boundary(err)
+}
+
+func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
+	call := step.Call{ActivationID: in.ActivationID, Execution: in.Execution, State: in.State}
+	if call.State == "" {
+		call.State = "Assess"
+	}
+	if err := call.Check(); err != nil {
+		return Output{}, err
+	}
+	started := h.runtime.Clock()
+	ref, err := h.reference.LoadReference(ctx)
+	if err != nil {
+		return Output{}, err
+	}
+	cfg := h.runtime.Config
+	var before domain.Activation
+	var breakdown domain.PriorityBreakdown
+	a, changed, err := h.runtime.Advance(ctx, in.ActivationID, func(a domain.Activation) (*store.Change, error) {
+		before = a
+		if err := step.Proceeding(a); err != nil {
+			return nil, err
+		}
+		if _, done := step.FindStep(a, Name, "succeeded"); done {
+			return nil, nil
+		}
+		if a.Status != domain.StatusRequested {
+			return nil, &domain.IllegalTransition{From: a.Status, To: domain.StatusInProgress}
+		}
+		country, _ := ref.Country(a.Country)
+		station, found := ref.DutyStation(a.Country, a.DutyStation)
+		eligibility := domain.CheckEligibility(a.ActivationRequest, country, cfg)
+		if !found {
+			eligibility.Eligible = false
+			eligibility.Reasons = append(eligibility.Reasons, fmt.Sprintf("%s is not a known duty station of %s", a.DutyStation, a.Country))
+		}
+		if err := eligibility.Err(); err != nil {
+			return nil, err
+		}
+		breakdown = domain.PriorityScore(a.ActivationRequest, country, station.Level, cfg)
+		level := station.Level
+		detail := fmt.Sprintf("eligible; priority %d; %s level %d", breakdown.Score, a.DutyStation, level)
+		return &store.Change{To: domain.StatusInProgress, Priority: &breakdown.Score, SecurityLevel: &level,
+			ExecutionArn: nonEmpty(in.Execution), Step: &domain.Step{Name: Name, Status: "succeeded", Detail: detail}}, nil
+	})
+	if err != nil {
+		return Output{}, err
+	}
+	events := []audit.Event{
+		h.runtime.Event(call, a, audit.ActionActivationStatus, "", map[string]any{"status": before.Status, "version": before.Version},
+			map[string]any{"status": a.Status, "priority": a.Priority, "securityLevel": a.SecurityLevel}),
+		h.runtime.Event(call, a, audit.ActionStepCompleted, Name, nil, map[string]any{
+			"step": Name, "startedAt": started, "endedAt": h.runtime.Clock(), "priority": breakdown}),
+	}
+	if err := h.runtime.Record(ctx, !changed, events...); err != nil {
+		return Output{}, err
+	}
+	return answer(a, h.runtime), nil
+}
+
+// answer is the step's output, made only from what is stored and configured, so that a retry
+// answers the same.
+func answer(a domain.Activation, runtime step.Runtime) Output {
+	out := Output{Priority: a.Priority, SecurityLevel: a.SecurityLevel, Profiles: make([]Profile, len(a.Profiles)),
+		Tasks: Tasks{
+			Sourcing:  step.NewTask(domain.RoleHR, domain.KindExpertSourcing, runtime.Config),
+			Enrolment: step.NewTask(domain.RoleHR, domain.KindInsuranceEnrolment, runtime.Config),
+		}}
+	for i, p := range a.Profiles {
+		out.Profiles[i] = Profile{Index: i, Area: p.Area, Languages: p.Languages, StartDate: p.StartDate, Days: p.Days}
+	}
+	return out
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

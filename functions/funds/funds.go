@@ -1,0 +1,208 @@
+// Package funds is the rapid action fund's step: "reserve" sets the requested amount aside in
+// one transaction that never overdraws the fund and says who must approve its release (nobody
+// up to the first threshold, finance above it, finance and senior management above the second:
+// four eyes); "release" confirms the reservation once every approval is in.
+package funds
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/fasttrack/fasttrack/functions/internal/step"
+	"github.com/fasttrack/fasttrack/functions/registry"
+	"github.com/fasttrack/fasttrack/shared/audit"
+	"github.com/fasttrack/fasttrack/shared/domain"
+	"github.com/fasttrack/fasttrack/shared/store"
+)
+
+// Name is the function's registry name.
+const Name = "funds"
+
+// Actions.
+const (
+	ActionReserve = "reserve"
+	ActionRelease = "release"
+)
+
+// Step names recorded on the activation.
+const (
+	StepReserve = "reserve"
+	StepRelease = "release"
+)
+
+// Input is the state's Parameters.
+type Input struct {
+	Action       string `json:"action"`
+	ActivationID string `json:"activationId"`
+	Execution    string `json:"execution,omitempty"`
+	State        string `json:"state,omitempty"`
+}
+
+// Output answers both actions: Reserved, Route and Approvals for reserve; Released and EntryID
+// for release.
+type Output struct {
+	Reserved  *domain.Money     `json:"reserved,omitempty"`
+	Route     *domain.FundRoute `json:"route,omitempty"`
+	Approvals []step.Task       `json:"approvals"`
+	Released  *domain.Money     `json:"released,omitempty"`
+	EntryID   string            `json:"entryId,omitempty"`
+}
+
+// Fund is what the step needs of the fund; *store.Store has it.
+type Fund interface {
+	// Reserve sets the amount aside; *domain.InsufficientFunds when the fund cannot.
+	Reserve(ctx context.Context, activationID string, amount domain.Money, actor string) (domain.LedgerEntry, error)
+	// Release confirms the reservation (idempotent).
+	Release(ctx context.Context, activationID, currency, actor string) (domain.LedgerEntry, error)
+}
+
+var _ Fund = (*store.Store)(nil)
+
+// Handler reserves and releases money.
+type Handler struct {
+	runtime step.Runtime
+	fund    Fund
+	tasks   step.OpenTasks
+}
+
+// NewHandler returns the handler over the runtime, the fund and the task store (to know whether
+// people are still deciding when it records its step).
+func NewHandler(runtime step.Runtime, fund Fund, tasks step.OpenTasks) *Handler {
+	runtime.Name = Name
+	return &Handler{runtime: runtime.Defaults(), fund: fund, tasks: tasks}
+}
+
+// New is the registry constructor.
+func New(_ context.Context, env registry.Env) (any, error) {
+	st, runtime, err := step.Build(env, Name)
+	if err != nil {
+		return nil, err
+	}
+	return NewHandler(runtime, st, st).Handle, nil
+}
+
+// Handle runs the action.
+func (h *Handler) Handle(ctx context.Context, in Input) (Output, error) {
+	var out Output
+	var err error
+	switch in.Action {
+	case ActionReserve:
+		out, err = h.reserve(ctx, in)
+	case ActionRelease:
+		out, err = h.release(ctx, in)
+	default:
+		err = domain.Invalid(domain.FieldErrors{{Field: "action", Reason: "must be reserve or release"}})
+	}
+	return out, step.Boundary(err)
+}
+
+func (h *Handler) reserve(ctx context.Context, in Input) (Output, error) {
+	call := step.Call{ActivationID: in.ActivationID, Execution: in.Execution, State: in.State}
+	if call.State == "" {
+		call.State = "ReserveFunds"
+	}
+	if err := call.Check(); err != nil {
+		return Output{}, err
+	}
+	started := h.runtime.Clock()
+	a, err := h.runtime.Load(ctx, in.ActivationID)
+	if err != nil {
+		return Output{}, err
+	}
+	if err := step.Proceeding(a); err != nil {
+		return Output{}, err
+	}
+	route, err := domain.RouteFunds(a.Amount, h.runtime.Config)
+	if err != nil {
+		return Output{}, err
+	}
+	entry, err := h.fund.Reserve(ctx, a.ID, a.Amount, step.Actor)
+	if err != nil {
+		return Output{}, err
+	}
+	reserved := domain.Money{Value: entry.Amount, Currency: entry.Currency}
+	detail := fmt.Sprintf("%s reserved", reserved)
+	if route.AutoRelease {
+		detail += "; released at once"
+	} else {
+		detail += fmt.Sprintf("; approvals: %v", route.Approvals)
+	}
+	a, changed, err := h.runtime.Advance(ctx, a.ID, func(a domain.Activation) (*store.Change, error) {
+		if err := step.Proceeding(a); err != nil {
+			return nil, err
+		}
+		if step.HasStep(a, StepReserve, "succeeded", detail) {
+			return nil, nil
+		}
+		return &store.Change{Step: &domain.Step{Name: StepReserve, Status: "succeeded", Detail: detail}}, nil
+	})
+	if err != nil {
+		return Output{}, err
+	}
+	events := []audit.Event{
+		h.runtime.Event(call, a, audit.ActionFundReserved, a.Amount.Currency, nil, entry),
+		h.runtime.Event(call, a, audit.ActionStepCompleted, StepReserve, nil, map[string]any{
+			"step": StepReserve, "startedAt": started, "endedAt": h.runtime.Clock(), "route": route}),
+	}
+	if err := h.runtime.Record(ctx, !changed, events...); err != nil {
+		return Output{}, err
+	}
+	out := Output{Reserved: &reserved, Route: &route, Approvals: []step.Task{}}
+	for _, role := range route.Approvals {
+		kind := domain.KindFundRelease
+		if role == domain.RoleSeniorManagement {
+			kind = domain.KindSeniorFundRelease
+		}
+		out.Approvals = append(out.Approvals, step.NewTask(role, kind, h.runtime.Config))
+	}
+	return out, nil
+}
+
+func (h *Handler) release(ctx context.Context, in Input) (Output, error) {
+	call := step.Call{ActivationID: in.ActivationID, Execution: in.Execution, State: in.State}
+	if call.State == "" {
+		call.State = "ReleaseFunds"
+	}
+	if err := call.Check(); err != nil {
+		return Output{}, err
+	}
+	started := h.runtime.Clock()
+	a, err := h.runtime.Load(ctx, in.ActivationID)
+	if err != nil {
+		return Output{}, err
+	}
+	if err := step.Proceeding(a); err != nil {
+		return Output{}, err
+	}
+	entry, err := h.fund.Release(ctx, a.ID, a.Amount.Currency, step.Actor)
+	if err != nil {
+		return Output{}, err
+	}
+	released := domain.Money{Value: entry.Amount, Currency: entry.Currency}
+	detail := fmt.Sprintf("%s released", released)
+	a, changed, err := h.runtime.Advance(ctx, a.ID, func(a domain.Activation) (*store.Change, error) {
+		if err := step.Proceeding(a); err != nil {
+			return nil, err
+		}
+		if step.HasStep(a, StepRelease, "succeeded", detail) {
+			return nil, nil
+		}
+		to, err := step.Progress(ctx, h.tasks, a)
+		if err != nil {
+			return nil, err
+		}
+		return &store.Change{To: to, Step: &domain.Step{Name: StepRelease, Status: "succeeded", Detail: detail}}, nil
+	})
+	if err != nil {
+		return Output{}, err
+	}
+	events := []audit.Event{
+		h.runtime.Event(call, a, audit.ActionFundReleased, a.Amount.Currency, nil, entry),
+		h.runtime.Event(call, a, audit.ActionStepCompleted, StepRelease, nil, map[string]any{
+			"step": StepRelease, "startedAt": started, "endedAt": h.runtime.Clock()}),
+	}
+	if err := h.runtime.Record(ctx, !changed, events...); err != nil {
+		return Output{}, err
+	}
+	return Output{Released: &released, EntryID: entry.ID}, nil
+}
