@@ -9,12 +9,32 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/fasttrack/fasttrack/infra/guard"
 	"github.com/fasttrack/fasttrack/infra/stacks"
 )
+
+// guardDir is the CloudFormation Guard validator package to run at synthesis:
+// FASTTRACK_CFN_GUARD names it ("off" for none), else the one scripts/deps.sh cdk installs, if
+// it is there.
+func guardDir() string {
+	switch dir := os.Getenv("FASTTRACK_CFN_GUARD"); dir {
+	case "off":
+		return ""
+	case "":
+		dir = ".cache/cdk/node_modules/" + guard.Package
+		if _, err := os.Stat(dir); err != nil {
+			return ""
+		}
+		return dir
+	default:
+		return dir
+	}
+}
 
 func main() {
 	defer jsii.Close()
@@ -26,6 +46,13 @@ func main() {
 
 func run() error {
 	app := awscdk.NewApp(nil)
+	if dir := guardDir(); dir != "" {
+		validator, err := guard.New(dir, &guard.Props{})
+		if err != nil {
+			return err
+		}
+		awscdk.Validations_Of(app).AddPlugins(validator)
+	}
 	context := func(name, fallback string) string {
 		if value, ok := app.Node().TryGetContext(jsii.String(name)).(string); ok && value != "" {
 			return value
@@ -52,6 +79,14 @@ func run() error {
 		return err
 	}
 	stacks.ApplyChecks(app)
-	app.Synth(nil)
+	assembly := app.Synth(nil)
+	violations, err := guard.Violations(*assembly.Directory())
+	if err != nil {
+		return err
+	}
+	if len(violations) > 0 {
+		return fmt.Errorf("CloudFormation Guard found %d violations that no acknowledgment covers:\n  %s",
+			len(violations), strings.Join(violations, "\n  "))
+	}
 	return nil
 }

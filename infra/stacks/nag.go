@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -33,3 +34,12 @@ func suppress(scope constructs.IConstruct, suppressions ...suppression) {
 // nagResource is how cdk-nag names a wildcard resource finding: "Resource::" and the ARN with
 // its pseudo parameters written as <AWS::Region> and the like.
 func nagResource(arn string) string { return "Resource::arn:" + arn }
+
+// acknowledge records that a CloudFormation Guard rule (run by the policy validation plugin at
+// `make synth`, see infra/guard) does not apply to scope and its children, and why.
+func acknowledge(scope constructs.IConstruct, rule, reason string) {
+	awscdk.Validations_Of(scope).Acknowledge(&awscdk.Acknowledgment{
+		Id:     jsii.String("cdk-validator-cfnguard::" + rule),
+		Reason: jsii.String(reason),
+	})
+}

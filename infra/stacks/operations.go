@@ -28,6 +28,9 @@ func newOperations(stack awscdk.Stack, out *StatelessStack, stateful *StatefulSt
 		})
 		if set.alarmActions {
 			created.AddAlarmAction(awscloudwatchactions.NewSnsAction(out.Alarms))
+		} else {
+			acknowledge(created, "cloudwatch_alarm_action_check",
+				"Dev alarms notify nobody on purpose: they are visible in the console; prod alarms notify the alarm topic.")
 		}
 		return created
 	}

@@ -84,6 +84,19 @@ func NewStatefulStack(scope constructs.Construct, id string, props *StatefulStac
 		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
 	}), jsii.Bool(false))
 
+	// Only AWS services acting for a principal (DynamoDB for a table) may get grants on the
+	// key; nobody can hand out its use directly.
+	out.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("GrantsOnlyForAWSServices"),
+		Effect:     awsiam.Effect_DENY,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("kms:CreateGrant"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"BoolIfExists": map[string]any{
+			"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false",
+		}},
+	}), jsii.Bool(false))
+
 	out.BreakGlassRole = awsiam.NewRole(stack, jsii.String("AuditBreakGlassRole"), &awsiam.RoleProps{
 		RoleName: jsii.String(props.Stage.prefix() + "-AuditBreakGlass"),
 		Description: jsii.String("The only principal allowed to update or delete audit items. Assumable by account " +

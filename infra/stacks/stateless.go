@@ -275,10 +275,7 @@ type functionInputs struct {
 func newFunction(stack awscdk.Stack, in functionInputs) awslambda.Function {
 	function := in.function
 	id := logicalID(function.Name)
-	logGroup := awslogs.NewLogGroup(stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
-		Retention:     in.set.logRetention,
-		RemovalPolicy: in.set.removal,
-	})
+	logGroup := newLogGroup(stack, id+"Logs", "", in.set)
 	role := awsiam.NewRole(stack, jsii.String(id+"Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String("Fast-Track function " + function.Name + ": exactly the grants of its registry entry"),
@@ -394,6 +391,8 @@ func newFunction(stack awscdk.Stack, in functionInputs) awslambda.Function {
 		props.MaxEventAge = awscdk.Duration_Hours(jsii.Number(6))
 	}
 	lambda := awslambda.NewFunction(stack, jsii.String(id+"Function"), props)
+	acknowledge(lambda, "lambda_inside_vpc_check",
+		"The functions reach only AWS APIs (DynamoDB, Step Functions, EventBridge) over TLS with IAM; there is no private network resource to protect, and a VPC would need NAT gateways or interface endpoints that cost money at rest.")
 	suppress(role, suppression{rule: "AwsSolutions-IAM5", appliesTo: []string{"Resource::*"},
 		reason: "Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions (AWS requires Resource \"*\")."})
 	if len(executionActions) > 0 {
@@ -409,9 +408,12 @@ func newDeadLetterQueue(stack awscdk.Stack, id string) awssqs.Queue {
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+		// No SQS queue may send its failures here: only EventBridge and Lambda do.
+		RedriveAllowPolicy: &awssqs.RedriveAllowPolicy{RedrivePermission: awssqs.RedrivePermission_DENY_ALL},
 	})
-	suppress(queue, suppression{rule: "AwsSolutions-SQS3",
-		reason: "This queue is itself a dead-letter queue (of EventBridge targets or of a function's asynchronous invocations); nothing consumes it automatically, so it needs no dead-letter queue of its own."})
+	reason := "This queue is itself a dead-letter queue (of EventBridge targets or of a function's asynchronous invocations); nothing consumes it automatically, so it needs no dead-letter queue of its own."
+	suppress(queue, suppression{rule: "AwsSolutions-SQS3", reason: reason})
+	acknowledge(queue, "sqs_dlq_check", reason)
 	return queue
 }
 
@@ -474,11 +476,7 @@ func newStateMachine(stack awscdk.Stack, in stateMachineInputs) (awsstepfunction
 		in.bus.GrantPutEventsTo(role, nil)
 	}
 	// Vended logs: a name under /aws/vendedlogs/ keeps CloudWatch Logs' resource policy small.
-	logGroup := awslogs.NewLogGroup(stack, jsii.String("WorkflowLogs"), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String("/aws/vendedlogs/states/" + in.name),
-		Retention:     in.set.logRetention,
-		RemovalPolicy: in.set.removal,
-	})
+	logGroup := newLogGroup(stack, "WorkflowLogs", "/aws/vendedlogs/states/"+in.name, in.set)
 	absolute, err := filepath.Abs(in.path)
 	if err != nil {
 		absolute = in.path
@@ -555,4 +553,20 @@ func pseudo(value *string, parameter string) string {
 		return "<" + parameter + ">"
 	}
 	return *value
+}
+
+// newLogGroup is a log group with the stage's retention and removal policy.
+func newLogGroup(stack awscdk.Stack, id, name string, set settings) awslogs.LogGroup {
+	props := &awslogs.LogGroupProps{Retention: set.logRetention, RemovalPolicy: set.removal}
+	if name != "" {
+		props.LogGroupName = jsii.String(name)
+	}
+	logGroup := awslogs.NewLogGroup(stack, jsii.String(id), props)
+	acknowledge(logGroup, "cloudwatch_log_group_encrypted_check",
+		"CloudWatch Logs encrypts every log group at rest with its own keys; the logs hold no request bodies or tokens, and prod leaves the workflow's state data out of them.")
+	if set.logRetention != awslogs.RetentionDays_ONE_YEAR {
+		acknowledge(logGroup, "cloudwatch_log_group_retention_period_check",
+			"Dev keeps logs for two weeks on purpose; prod keeps them for a year. The audit trail, not the logs, is the lasting record.")
+	}
+	return logGroup
 }
