@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs and the machine lacks: Go modules, Java 17 (for DynamoDB
-# Local), DynamoDB Local itself, and the Node packages of the tools that need them. Safe to run
-# again: every step checks before it acts. Usage: scripts/deps.sh [base|cdk]
+# Local), DynamoDB Local itself, Chromium (for the console's browser tests), and the Node
+# packages of the tools that need them. Safe to run again: every step checks before it acts.
+# Usage: scripts/deps.sh [base|cdk]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-base}
@@ -35,6 +36,12 @@ ensure_node() {
   apt_install nodejs npm
 }
 
+# Debian's Chromium (and a font, which it only recommends) for the console's browser tests.
+ensure_chromium() {
+  if [ -n "${FASTTRACK_CHROMIUM:-}" ] || command -v chromium >/dev/null; then return; fi
+  apt_install chromium fonts-liberation
+}
+
 ensure_dynamodb_local() {
   go run ./internal/dynamolocal/ensure
 }
@@ -60,7 +67,7 @@ ensure_cdk() {
 
 case "$what" in
   base)
-    ensure_go_modules; ensure_node; ensure_java; ensure_dynamodb_local ;;
+    ensure_go_modules; ensure_node; ensure_java; ensure_dynamodb_local; ensure_chromium ;;
   cdk)
     ensure_go_modules; ensure_node; ensure_cdk ;;
   *)

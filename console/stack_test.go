@@ -1,0 +1,220 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/fasttrack/fasttrack/console"
+	"github.com/fasttrack/fasttrack/functions/api"
+	"github.com/fasttrack/fasttrack/internal/dynamolocal"
+	"github.com/fasttrack/fasttrack/shared/auth"
+	"github.com/fasttrack/fasttrack/shared/domain"
+	"github.com/fasttrack/fasttrack/shared/seed"
+	"github.com/fasttrack/fasttrack/shared/store"
+	"github.com/fasttrack/fasttrack/shared/tables"
+)
+
+const stateMachineARN = "arn:aws:states:us-east-1:123456789012:stateMachine:fasttrack"
+
+// stack is the system as `fasttrack local` serves it on one origin: the real API handler over
+// the real store in DynamoDB Local (fresh tables, the demo seed), the local token endpoint and
+// key set, and the console under /console/. The workflow is pathWorkflow (see its comment).
+type stack struct {
+	t        *testing.T
+	url      string
+	store    *store.Store
+	issuer   *auth.Issuer
+	workflow *pathWorkflow
+}
+
+var (
+	keyOnce sync.Once
+	key     *rsa.PrivateKey
+	keyErr  error
+)
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	client := dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(dynamolocal.TestEndpoint(t)),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+	prefix := make([]byte, 5)
+	_, _ = rand.Read(prefix)
+	names, err := tables.EnsureTables(context.Background(), client, "console"+hex.EncodeToString(prefix)+"-")
+	if err != nil {
+		t.Fatalf("tables: %v", err)
+	}
+	st := store.New(client, names, store.Options{})
+	if _, err := seed.Apply(context.Background(), st); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	keyOnce.Do(func() { key, keyErr = rsa.GenerateKey(rand.Reader, 2048) })
+	if keyErr != nil {
+		t.Fatal(keyErr)
+	}
+	issuer, err := auth.NewIssuer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := auth.NewVerifier(auth.VerifierConfig{Issuer: issuer.Name(), Audience: issuer.Audience(), Keys: issuer.KeySet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failMu sync.Mutex
+	workflow := newPathWorkflow(st, func(err error) {
+		failMu.Lock()
+		defer failMu.Unlock()
+		t.Errorf("workflow step: %v", err)
+	})
+	logs := &bytes.Buffer{}
+	server, err := api.New(api.StoreDependencies(st, workflow), verifier, api.Options{StateMachineARN: stateMachineARN,
+		Logger: slog.New(slog.NewTextHandler(&lockedWriter{buffer: logs}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookup := func(name string) (auth.User, bool) {
+		for _, account := range seed.DemoUsers() {
+			if account.ID == name {
+				return auth.FromAccount(account), true
+			}
+		}
+		return auth.User{}, false
+	}
+	// The mounting `fasttrack local` uses (cmd/fasttrack local_api.go), with the console added.
+	mux := http.NewServeMux()
+	mux.Handle("/.well-known/jwks.json", issuer.JWKSHandler())
+	mux.Handle("/local/token", issuer.TokenHandler(lookup))
+	mux.Handle("/console/", http.StripPrefix("/console", console.Handler()))
+	mux.Handle("/", server)
+	httpServer := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		httpServer.Close()
+		workflow.wait()
+		if t.Failed() {
+			t.Logf("API log:\n%s", logs.String())
+		}
+	})
+	return &stack{t: t, url: httpServer.URL, store: st, issuer: issuer, workflow: workflow}
+}
+
+type lockedWriter struct {
+	mu     sync.Mutex
+	buffer *bytes.Buffer
+}
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buffer.Write(p)
+}
+
+// token mints a token for a demo user, as the local token endpoint does.
+func (s *stack) token(username string) string {
+	s.t.Helper()
+	for _, account := range seed.DemoUsers() {
+		if account.ID == username {
+			token, err := s.issuer.Mint(auth.FromAccount(account), time.Hour)
+			if err != nil {
+				s.t.Fatal(err)
+			}
+			return token
+		}
+	}
+	s.t.Fatalf("no demo user %s", username)
+	return ""
+}
+
+// call sends one API request as a demo user and decodes the JSON answer into out.
+func (s *stack) call(username, method, path string, body any, out any) int {
+	s.t.Helper()
+	var reader io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		reader = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, s.url+path, reader)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.token(username))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(data, out); err != nil {
+			s.t.Fatalf("%s %s: decode %s: %v", method, path, data, err)
+		}
+	}
+	if resp.StatusCode >= 300 {
+		s.t.Logf("%s %s: %d %s", method, path, resp.StatusCode, data)
+	}
+	return resp.StatusCode
+}
+
+// request returns a valid activation request for a duty station, starting in two weeks.
+func request(country, station string, cents int64) map[string]any {
+	start := time.Now().AddDate(0, 0, 14).Format("2006-01-02")
+	return map[string]any{
+		"country": country, "dutyStation": station, "crisisType": "natural_disaster", "phase": "response",
+		"peopleAffected":  map[string]any{"women": 5200, "men": 4800, "girls": 3100, "boys": 3000},
+		"targetGroups":    []string{"women", "youth"},
+		"amount":          map[string]any{"value": cents, "currency": "USD"},
+		"purpose":         "Employment-intensive debris clearance",
+		"profiles":        []map[string]any{{"area": "needs_assessment", "languages": []string{"en"}, "startDate": start, "days": 30}},
+		"demandReference": "Request of the Ministry of Labour, ref. 2026/77",
+		"justification":   "Floods displaced thousands of households along the coast.",
+	}
+}
+
+// requestActivation asks for an activation through the API and waits until the workflow has
+// brought it to status.
+func (s *stack) requestActivation(username string, body map[string]any, status domain.Status) domain.Activation {
+	s.t.Helper()
+	var created domain.Activation
+	if code := s.call(username, http.MethodPost, "/activations", body, &created); code != http.StatusCreated {
+		s.t.Fatalf("POST /activations: %d", code)
+	}
+	return s.awaitStatus(created.ID, status)
+}
+
+// awaitStatus polls the store until the activation has status (or the deadline passes).
+func (s *stack) awaitStatus(id string, status domain.Status) domain.Activation {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		a, err := s.store.GetActivation(context.Background(), id)
+		if err == nil && a.Status == status {
+			return a
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("activation %s is %s (err %v), want %s", id, a.Status, err, status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
