@@ -2,41 +2,76 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
-	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/fasttrack/fasttrack/internal/dynamolocal"
+	"github.com/fasttrack/fasttrack/internal/localstack"
+	"github.com/fasttrack/fasttrack/shared/seed"
 )
 
+// newLocalCommand runs the whole system on this machine until Ctrl-C (see internal/localstack).
 func newLocalCommand() *cobra.Command {
-	var addr, dataDir string
+	var addr, dataDir, servicesAddr, logLevel string
 	cmd := &cobra.Command{
 		Use:   "local",
-		Short: "Run the whole system on this machine (DynamoDB Local, the embedded engine, the API)",
+		Short: "Run the whole system on this machine (DynamoDB Local, the embedded engine, the functions, the API)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
-			dynamo, err := dynamolocal.Start(ctx, dynamolocal.Options{DataDir: filepath.Join(dataDir, "dynamodb")})
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return fmt.Errorf("--log-level: %w", err)
+			}
+			logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			began := time.Now()
+			system, err := localstack.Start(ctx, localstack.Options{DataDir: dataDir, Addr: addr, ServicesAddr: servicesAddr, Logger: logger})
 			if err != nil {
 				return err
 			}
-			defer dynamo.Stop()
-			fmt.Fprintf(out, "DynamoDB Local: %s (data in %s)\n", dynamo.Endpoint, filepath.Join(dataDir, "dynamodb"))
-			fmt.Fprintln(out, "Press Ctrl-C to stop.")
+			defer system.Close()
+			printBanner(out, system, time.Since(began))
 			select {
 			case <-ctx.Done():
-			case <-dynamo.Done():
+			case <-system.Done():
 				return fmt.Errorf("DynamoDB Local exited unexpectedly")
 			}
 			fmt.Fprintln(out, "stopping")
-			return nil
+			return system.Close()
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address of the HTTP API")
+	cmd.Flags().StringVar(&addr, "addr", localstack.DefaultAddr, "address of the HTTP API")
 	cmd.Flags().StringVar(&dataDir, "data", defaultDataDir(), "directory that keeps local data between runs")
+	cmd.Flags().StringVar(&servicesAddr, "sfn-addr", "127.0.0.1:0", "address of the local Step Functions (and EventBridge) endpoint")
+	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
+}
+
+func printBanner(out io.Writer, s *localstack.System, took time.Duration) {
+	fmt.Fprintf(out, "Fast-Track is running (started in %s)\n\n", took.Round(time.Millisecond))
+	fmt.Fprintf(out, "  API              %s   (OpenAPI: %s/openapi.json)\n", s.APIURL, s.APIURL)
+	if s.ConsoleURL != "" {
+		fmt.Fprintf(out, "  Console          %s\n", s.ConsoleURL)
+	}
+	fmt.Fprintf(out, "  Step Functions   %s   (AWS_ENDPOINT_URL_SFN=%s)\n", s.ServicesURL, s.ServicesURL)
+	fmt.Fprintf(out, "  DynamoDB Local   %s\n", s.DynamoDBEndpoint)
+	fmt.Fprintf(out, "  State machine    %s\n", s.StateMachineARN)
+	fmt.Fprintf(out, "  Data             %s\n\n", s.DataDir)
+	fmt.Fprintln(out, "Demo accounts:")
+	for _, account := range seed.DemoUsers() {
+		roles := make([]string, len(account.Roles))
+		for i, role := range account.Roles {
+			roles[i] = string(role)
+		}
+		fmt.Fprintf(out, "  %-11s %-18s %-4s %s\n", account.ID, strings.Join(roles, ","), account.Office, account.DisplayName)
+	}
+	fmt.Fprintf(out, "\nGet a token:  export FASTTRACK_TOKEN=$(go run ./cmd/fasttrack token office-ke --api %s)\n", s.APIURL)
+	fmt.Fprintf(out, "Then:         curl -H \"Authorization: Bearer $FASTTRACK_TOKEN\" %s/activations\n", s.APIURL)
+	fmt.Fprintln(out, "Press Ctrl-C to stop.")
 }
 
 func defaultDataDir() string {
