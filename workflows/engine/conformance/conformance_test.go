@@ -24,7 +24,7 @@ const (
 	caseDeadline = 30 * time.Second
 	// quietPeriod is how long an execution must show no new event and no task call in flight
 	// before the runner concludes it waits on a timer and moves the clock to it.
-	quietPeriod = 30 * time.Millisecond
+	quietPeriod = 50 * time.Millisecond
 	// pollInterval is the wall-clock pause between two looks at a running execution.
 	pollInterval = 2 * time.Millisecond
 	// roleARN is the role every state machine is created with; the engine does not use it.
