@@ -352,16 +352,21 @@ func RepoRoot() (string, error) {
 	}
 }
 
-// DefaultCacheDir is $FASTTRACK_CACHE/dynamodb-local, or .cache/dynamodb-local in the repository.
+// DefaultCacheDir is $FASTTRACK_CACHE/dynamodb-local; else .cache/dynamodb-local in the
+// repository when run from inside it (as `make` does); else fasttrack/dynamodb-local in the
+// user's cache directory, so that an installed binary works from anywhere.
 func DefaultCacheDir() (string, error) {
 	if dir := os.Getenv("FASTTRACK_CACHE"); dir != "" {
 		return filepath.Join(dir, "dynamodb-local"), nil
 	}
-	root, err := RepoRoot()
-	if err != nil {
-		return "", err
+	if root, err := RepoRoot(); err == nil {
+		return filepath.Join(root, ".cache", "dynamodb-local"), nil
 	}
-	return filepath.Join(root, ".cache", "dynamodb-local"), nil
+	userCache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("dynamolocal: no cache directory: set FASTTRACK_CACHE: %w", err)
+	}
+	return filepath.Join(userCache, "fasttrack", "dynamodb-local"), nil
 }
 
 // EndpointEnv names the variable that points tests at an already running DynamoDB Local.
