@@ -17,6 +17,7 @@ import (
 
 	"github.com/fasttrack/fasttrack/workflows/engine"
 	"github.com/fasttrack/fasttrack/workflows/engine/server"
+	"github.com/fasttrack/fasttrack/workflows/engine/tasks"
 )
 
 // newSFNLocalCommand runs the embedded Step Functions engine alone behind its JSON API, like
@@ -24,7 +25,7 @@ import (
 // run executions. With --data the engine keeps everything in a journal there and resumes it
 // after a restart.
 func newSFNLocalCommand() *cobra.Command {
-	var addr, dataDir, region, account, dynamoEndpoint string
+	var addr, dataDir, region, account, dynamoEndpoint, lambdaEndpoint string
 	cmd := &cobra.Command{
 		Use:   "sfn-local",
 		Short: "Run the embedded Step Functions engine and its API (like Step Functions Local)",
@@ -41,6 +42,12 @@ func newSFNLocalCommand() *cobra.Command {
 					BaseEndpoint: aws.String(dynamoEndpoint),
 					Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
 				})
+			}
+			if lambdaEndpoint == "" {
+				lambdaEndpoint = os.Getenv("AWS_ENDPOINT_URL_LAMBDA")
+			}
+			if lambdaEndpoint != "" {
+				opts.Lambda = &tasks.HTTPInvoker{Endpoint: lambdaEndpoint}
 			}
 			e, err := engine.New(opts)
 			if err != nil {
@@ -79,5 +86,6 @@ func newSFNLocalCommand() *cobra.Command {
 	cmd.Flags().StringVar(&region, "region", "us-east-1", "region in ARNs")
 	cmd.Flags().StringVar(&account, "account", "123456789012", "account in ARNs")
 	cmd.Flags().StringVar(&dynamoEndpoint, "dynamodb-endpoint", "", "DynamoDB endpoint for the dynamodb:* integrations (default: $AWS_ENDPOINT_URL_DYNAMODB)")
+	cmd.Flags().StringVar(&lambdaEndpoint, "lambda-endpoint", "", "Lambda Invoke API endpoint for Lambda tasks (default: $AWS_ENDPOINT_URL_LAMBDA)")
 	return cmd
 }

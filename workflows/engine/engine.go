@@ -43,6 +43,8 @@ type Options struct {
 	DataDir string
 	// NoSync skips fsync in the journal (tests and benchmarks only).
 	NoSync bool
+	// SegmentSize is the size of the journal's segment files; 64 MiB by default.
+	SegmentSize int64
 	// Clock arms every timer; clock.Real{} by default.
 	Clock clock.Clock
 	// Lambda calls functions for Lambda Task resources.
@@ -151,7 +153,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		return errors.New("engine: Start called twice")
 	}
 	if e.opts.DataDir != "" {
-		j, err := journal.Open(e.opts.DataDir, journal.Options{NoSync: e.opts.NoSync})
+		j, err := journal.Open(e.opts.DataDir, journal.Options{NoSync: e.opts.NoSync, SegmentSize: e.opts.SegmentSize})
 		if err != nil {
 			return err
 		}

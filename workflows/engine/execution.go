@@ -129,6 +129,7 @@ type execution struct {
 	frames       []*frame
 	ready        []*frame
 	readyHead    int
+	current      *frame // the frame step is running
 	deadline     time.Time
 	timer        clock.Timer
 	timerAt      time.Time

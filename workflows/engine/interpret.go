@@ -33,6 +33,7 @@ func (x *execution) step() {
 		if f == nil {
 			break
 		}
+		x.current = f
 		for x.status == StatusRunning && f.phase != phaseFinished {
 			ev, ok := x.decide(f)
 			if !ok {
@@ -41,11 +42,13 @@ func (x *execution) step() {
 			x.record(ev)
 			budget--
 			if budget == 0 {
+				x.current = nil
 				x.markReady(f)
 				e.kick(x)
 				return
 			}
 		}
+		x.current = nil
 	}
 	if x.status == StatusRunning && !x.deadline.IsZero() && x.timer == nil {
 		x.timerAt = x.deadline
@@ -67,9 +70,16 @@ func (x *execution) record(ev event) {
 		e.persistEvent(x, &ev)
 	}
 	x.events = append(x.events, ev)
-	x.apply(&x.events[len(x.events)-1])
+	last := &x.events[len(x.events)-1]
+	x.apply(last)
 	if x.status != StatusRunning {
 		e.closed(x)
+		return
+	}
+	// The frame of an event recorded while another frame runs (a Parallel failing because of
+	// a branch, a task result, a token) has work to do.
+	if f := x.frameOf(last); f != nil && f != x.current {
+		x.markReady(f)
 	}
 }
 

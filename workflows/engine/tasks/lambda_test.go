@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 
@@ -182,5 +185,42 @@ func TestDispatcherConcurrentCallsKeepTheirOwnResults(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
+	}
+}
+
+func TestHTTPInvokerSpeaksTheInvokeAPI(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch r.URL.Path {
+		case "/2015-03-31/functions/echo/invocations":
+			if r.URL.Query().Get("Qualifier") != "live" {
+				w.WriteHeader(400)
+				return
+			}
+			w.Write(body)
+		case "/2015-03-31/functions/fails/invocations":
+			w.Header().Set("X-Amz-Function-Error", "Unhandled")
+			w.Write([]byte(`{"errorMessage":"bad","errorType":"BadThing"}`))
+		default:
+			w.Header().Set("X-Amzn-ErrorType", "ResourceNotFoundException:http://internal.amazon.com/")
+			w.WriteHeader(404)
+			w.Write([]byte(`{"Message":"Function not found"}`))
+		}
+	}))
+	defer srv.Close()
+	inv := &HTTPInvoker{Endpoint: srv.URL}
+	out, err := inv.Invoke(context.Background(), "arn:aws:lambda:us-east-1:123456789012:function:echo:live", []byte(`{"a":1}`))
+	if err != nil || string(out) != `{"a":1}` {
+		t.Fatalf("echo: %s %v", out, err)
+	}
+	_, err = inv.Invoke(context.Background(), "fails", []byte(`{}`))
+	var fe *FunctionError
+	if !errors.As(err, &fe) || fe.Type != "BadThing" || string(fe.Document) != `{"errorMessage":"bad","errorType":"BadThing"}` {
+		t.Fatalf("function error: %v", err)
+	}
+	_, err = inv.Invoke(context.Background(), "missing", []byte(`{}`))
+	var se *states.Error
+	if !errors.As(err, &se) || se.Name != "Lambda.ResourceNotFoundException" {
+		t.Fatalf("missing function: %v", err)
 	}
 }

@@ -1,0 +1,171 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fasttrack/fasttrack/workflows/engine/clock"
+)
+
+// restart closes the harness's engine and opens a new one on the same data directory and
+// clock, as a process restart would.
+func (h *harness) restart(t *testing.T, dir string, configure ...func(*Options)) *harness {
+	t.Helper()
+	if err := h.e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return newHarnessAt(t, h.clock, dir, configure...)
+}
+
+func newHarnessAt(t *testing.T, c *clock.Fake, dir string, configure ...func(*Options)) *harness {
+	return newHarness(t, append([]func(*Options){func(o *Options) { o.DataDir = dir; o.NoSync = true }, func(o *Options) {
+		o.Clock = c
+	}}, configure...)...)
+}
+
+func TestDurableStateSurvivesARestart(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarnessAt(t, clock.NewFake(epoch), dir)
+	waits := h.machine(`{"StartAt":"Fan","States":{"Fan":{"Type":"Parallel","Branches":[
+		{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}},
+		{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}],
+		"Next":"Done"},"Done":{"Type":"Pass","Parameters":{"out.$":"$[1]"},"End":true}}}`)
+	asks := h.machine(`{"StartAt":"Ask","States":{"Ask":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
+		"Parameters":{"FunctionName":"approve","Payload":{"token.$":"$$.Task.Token"}},"ResultPath":"$.decision","TimeoutSeconds":3600,"End":true}}}`)
+	quick := h.machine(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"done","End":true}}}`)
+	waiting := h.start(waits, `{"items":[1,2,3]}`)
+	asking := h.start(asks, `{"case":9}`)
+	token := h.token()
+	done := h.start(quick, `{}`)
+	h.wait(done)
+	h.waitFor("the ask to be submitted", func() bool { return strings.Contains(strings.Join(h.types(asking), " "), "TaskSubmitted") })
+	h.waitTimers(2)
+	before := len(h.history(waiting))
+
+	h = h.restart(t, dir)
+	d, err := h.e.DescribeExecution(context.Background(), done)
+	if err != nil || d.Status != StatusSucceeded || *d.Output != `"done"` {
+		t.Fatalf("closed execution after restart: %+v %v", d, err)
+	}
+	if got := len(h.history(waiting)); got != before {
+		t.Fatalf("history of the waiting execution: %d events after restart, %d before", got, before)
+	}
+	h.waitTimers(2)
+	h.clock.Advance(time.Minute)
+	expectSucceeded(t, h.wait(waiting), `{"out":[1,2,3]}`)
+	if err := h.e.SendTaskSuccess(context.Background(), token, `{"ok":true}`); err != nil {
+		t.Fatalf("token from before the restart: %v", err)
+	}
+	expectSucceeded(t, h.wait(asking), `{"case":9,"decision":{"ok":true}}`)
+	for _, arn := range []string{waiting, asking} {
+		for i, ev := range h.history(arn) {
+			if ev.ID != int64(i+1) {
+				t.Fatalf("%s: event %d has id %d", arn, i, ev.ID)
+			}
+		}
+	}
+	// State machines, names and idempotency survive too.
+	if _, err := h.e.StartExecution(context.Background(), StartExecutionInput{StateMachineArn: quick, Name: machineName(done)}); apiCode(err) != CodeExecutionAlreadyExists {
+		t.Fatalf("reusing a name from before the restart: %v", err)
+	}
+	list, _, err := h.e.ListStateMachines(context.Background(), 0, "")
+	if err != nil || len(list) != 3 {
+		t.Fatalf("state machines after restart: %v %v", list, err)
+	}
+}
+
+func TestInFlightTaskIsIssuedAgainAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarnessAt(t, clock.NewFake(epoch), dir)
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	h.register("slow", func(ctx context.Context) (string, error) {
+		started <- struct{}{}
+		select {
+		case <-release:
+			return "first", nil
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	})
+	before := h.counter("before")
+	machine := h.machine(`{"StartAt":"Before","States":{"Before":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:before","Next":"Slow"},
+		"Slow":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:slow","End":true}}}`)
+	arn := h.start(machine, `{}`)
+	<-started
+	h = h.restart(t, dir)
+	close(release)
+	h.register("slow", func() (string, error) { return "second", nil })
+	after := h.counter("before")
+	expectSucceeded(t, h.wait(arn), `"second"`)
+	if *before != 1 || *after != 0 {
+		t.Fatalf("the completed step ran %d times before and %d after the restart", *before, *after)
+	}
+}
+
+func TestTornJournalTailIsIgnored(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarnessAt(t, clock.NewFake(epoch), dir)
+	machine := h.machine(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":5,"End":true}}}`)
+	arn := h.start(machine, `{}`)
+	h.waitTimers(1)
+	if err := h.e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	segments, _ := filepath.Glob(filepath.Join(dir, "seg-*.log"))
+	last := segments[len(segments)-1]
+	f, err := os.OpenFile(last, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte{0x40, 0, 0, 0, 1, 2}) // half a record header: a write cut short
+	f.Close()
+	h = newHarnessAt(t, h.clock, dir)
+	h.waitTimers(1)
+	h.clock.Advance(5 * time.Second)
+	if d := h.wait(arn); d.Status != StatusSucceeded {
+		t.Fatalf("status %s", d.Status)
+	}
+}
+
+func TestDurableRetentionReleasesJournalSegments(t *testing.T) {
+	dir := t.TempDir()
+	small := func(o *Options) { o.RetainClosed = 10; o.SegmentSize = 64 << 10 }
+	h := newHarnessAt(t, clock.NewFake(epoch), dir, small)
+	machine := h.machine(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"` + strings.Repeat("x", 2000) + `","End":true}}}`)
+	var last string
+	for i := 0; i < 300; i++ {
+		last = h.start(machine, fmt.Sprintf(`{"i":%d}`, i))
+		h.wait(last)
+	}
+	known := func() int {
+		h.e.mu.RLock()
+		defer h.e.mu.RUnlock()
+		return len(h.e.executions)
+	}
+	if n := known(); n != 10 {
+		t.Fatalf("%d executions known, want 10", n)
+	}
+	h.waitFor("old segments to be deleted", func() bool {
+		segments, _ := filepath.Glob(filepath.Join(dir, "seg-*.log"))
+		// 300 executions wrote about 1.8 MB: 28 segments of 64 KiB. What is left: the
+		// first (it holds the state machine), the segments of the last 10 executions,
+		// and the one being written.
+		return len(segments) <= 5
+	})
+	h = h.restart(t, dir, small)
+	if n := known(); n != 10 {
+		t.Fatalf("%d executions known after restart, want 10", n)
+	}
+	if d, err := h.e.DescribeExecution(context.Background(), last); err != nil || d.Status != StatusSucceeded {
+		t.Fatalf("the last execution after restart: %+v %v", d, err)
+	}
+	if events := h.history(last); len(events) != 4 || events[3].Type != "ExecutionSucceeded" {
+		t.Fatalf("history of the last execution read back from disk: %v", h.types(last))
+	}
+}
