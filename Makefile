@@ -105,3 +105,19 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzTemplate$$' -fuzztime $(FUZZTIME) ./workflows/engine/template
 	$(GO) test -run '^$$' -fuzz '^FuzzChoice$$' -fuzztime $(FUZZTIME) ./workflows/engine/choice
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./workflows/engine/asl
+
+# ---- engine speed (workflows/engine/bench, scripts/peer-bench) --------------------------------
+# The peer (aws-local-stepfunctions) and a Node 22 binary for it are installed into
+# .cache/peer-bench. BENCH_ENGINE_FLAGS passes flags to the command, e.g.
+# BENCH_ENGINE_FLAGS='-concurrency 1 -series 0'; `go run ./workflows/engine/bench/cmd/benchengine -h`
+# lists them.
+BENCH_ENGINE_FLAGS ?=
+
+.PHONY: bench-engine
+
+## bench-engine: the embedded engine and its peer on the same state machines, one after the other:
+## executions/s, p50/p99 latency, peak RSS, the memory series; the last line is the ratio.
+bench-engine: deps
+	@scripts/peer-bench/install.sh
+	$(GO) run ./workflows/engine/bench/cmd/benchengine $(BENCH_ENGINE_FLAGS)
+# ---- end of the engine speed block ------------------------------------------------------------
