@@ -117,15 +117,26 @@ func jsString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
-// screenshot keeps a PNG of the page when FASTTRACK_SCREENSHOTS names a directory.
+// screenshot keeps a PNG of the whole page when FASTTRACK_SCREENSHOTS names a directory.
 func screenshot(t *testing.T, tab context.Context, name string) {
+	t.Helper()
+	capture(t, tab, name, chromedp.FullScreenshot)
+}
+
+// screenshotView keeps a PNG of what the window shows (for long pages).
+func screenshotView(t *testing.T, tab context.Context, name string) {
+	t.Helper()
+	capture(t, tab, name, func(png *[]byte, _ int) chromedp.EmulateAction { return chromedp.CaptureScreenshot(png) })
+}
+
+func capture(t *testing.T, tab context.Context, name string, shoot func(*[]byte, int) chromedp.EmulateAction) {
 	t.Helper()
 	dir := os.Getenv("FASTTRACK_SCREENSHOTS")
 	if dir == "" {
 		return
 	}
 	var png []byte
-	run(t, tab, chromedp.FullScreenshot(&png, 100))
+	run(t, tab, shoot(&png, 100))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -290,6 +301,13 @@ func TestConsoleActivationPath(t *testing.T) {
 		signIn(t, s, tab, "auditor-1")
 		run(t, tab, chromedp.WaitVisible("#audit-results tbody tr", chromedp.ByQuery))
 		screenshot(t, tab, "09-audit")
+		// The export is fetched with the token and handed to the browser as a file.
+		run(t, tab,
+			chromedp.Click("#export-csv", chromedp.ByQuery),
+			until(`/^Saved audit-\d{8}T\d{6}Z\.csv \([\d,]+ bytes\)\.$/.test(document.querySelector('#export-status').textContent)`),
+			chromedp.Click("#export-jsonl", chromedp.ByQuery),
+			until(`/^Saved audit-\d{8}T\d{6}Z\.jsonl /.test(document.querySelector('#export-status').textContent)`),
+		)
 		run(t, tab,
 			chromedp.Navigate(s.url+"/console/#/activations/"+activationID),
 			until(`document.querySelector('#activation-status') && document.querySelector('#activation-status').textContent === 'Active'`),
@@ -320,7 +338,9 @@ func TestConsoleActivationPath(t *testing.T) {
 		if n := number(t, tab, noWrites); n != 0 {
 			t.Errorf("the auditor sees %d write controls on the activation", n)
 		}
-		screenshot(t, tab, "10-history")
+		screenshotView(t, tab, "10-activation-active")
+		run(t, tab, chromedp.ScrollIntoView("#history-heading", chromedp.ByQuery))
+		screenshotView(t, tab, "10-history")
 		run(t, tab,
 			chromedp.Click(`#nav a[href="#/inbox"]`, chromedp.ByQuery),
 			chromedp.WaitVisible(fmt.Sprintf(`#task-list li[data-activation=%q]`, waiting.ID), chromedp.ByQuery),
@@ -352,6 +372,36 @@ func TestConsoleActivationPath(t *testing.T) {
 		}
 		screenshot(t, tab, "13-roster")
 	})
+}
+
+// TestConsoleCancel: the requesting office cancels from the activation's page; compensation
+// runs and the page follows it to CANCELLED.
+func TestConsoleCancel(t *testing.T) {
+	s := newStack(t)
+	waiting := s.requestActivation("office-ht", request("HT", "Port-au-Prince", 1_000_000), domain.StatusAwaitingApproval)
+	tab := newTab(t, newBrowser(t))
+	signIn(t, s, tab, "office-ht")
+	run(t, tab,
+		chromedp.Navigate(s.url+"/console/#/activations/"+waiting.ID),
+		chromedp.WaitVisible("#cancel-activation", chromedp.ByQuery),
+		chromedp.Click("#cancel-activation", chromedp.ByQuery),
+		chromedp.WaitVisible("#cancel-dialog", chromedp.ByQuery),
+		chromedp.SendKeys(`#cancel-dialog textarea[name="reason"]`, "The government withdrew its request.", chromedp.ByQuery),
+	)
+	screenshotView(t, tab, "15-cancel-dialog")
+	run(t, tab,
+		chromedp.Click(`#cancel-dialog button[type="submit"]`, chromedp.ByQuery),
+		until(`!document.querySelector('#cancel-dialog').open`),
+		until(`document.querySelector('#activation-status').textContent === 'Cancelled'`),
+	)
+	if n := number(t, tab, `document.querySelectorAll('#cancel-activation').length`); n != 0 {
+		t.Errorf("a cancelled activation still offers %d cancel buttons", n)
+	}
+	cancelled := s.awaitStatus(waiting.ID, domain.StatusCancelled)
+	if !cancelled.CancelRequested {
+		t.Errorf("activation %+v", cancelled)
+	}
+	screenshotView(t, tab, "16-cancelled")
 }
 
 // TestConsoleShowsRefusal: a Kenya-based security officer may not clear Kenya's request; the

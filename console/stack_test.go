@@ -7,10 +7,14 @@ import (
 	"crypto/rsa"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,28 +22,41 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/fasttrack/fasttrack/console"
 	"github.com/fasttrack/fasttrack/functions/api"
+	"github.com/fasttrack/fasttrack/functions/handlers"
+	"github.com/fasttrack/fasttrack/functions/registry"
 	"github.com/fasttrack/fasttrack/internal/dynamolocal"
 	"github.com/fasttrack/fasttrack/shared/auth"
 	"github.com/fasttrack/fasttrack/shared/domain"
 	"github.com/fasttrack/fasttrack/shared/seed"
 	"github.com/fasttrack/fasttrack/shared/store"
 	"github.com/fasttrack/fasttrack/shared/tables"
+	"github.com/fasttrack/fasttrack/workflows"
+	"github.com/fasttrack/fasttrack/workflows/engine"
+	"github.com/fasttrack/fasttrack/workflows/engine/server"
+	"github.com/fasttrack/fasttrack/workflows/engine/tasks"
 )
 
-const stateMachineARN = "arn:aws:states:us-east-1:123456789012:stateMachine:fasttrack"
+// Names of the local deployment, as `fasttrack local` uses them.
+const (
+	region       = "us-east-1"
+	account      = "123456789012"
+	eventBusName = "fasttrack-local"
+)
 
-// stack is the system as `fasttrack local` serves it on one origin: the real API handler over
-// the real store in DynamoDB Local (fresh tables, the demo seed), the local token endpoint and
-// key set, and the console under /console/. The workflow is pathWorkflow (see its comment).
+// stack is the system as `fasttrack local` runs it, on one origin: the real API handler over
+// the real store in DynamoDB Local (fresh tables, the demo seed), the embedded Step Functions
+// engine running workflows/fasttrack.asl.json with every workflow function of the registry
+// behind its local Lambda dispatcher, the local token endpoint and key set, and the console
+// under /console/.
 type stack struct {
-	t        *testing.T
-	url      string
-	store    *store.Store
-	issuer   *auth.Issuer
-	workflow *pathWorkflow
+	t      *testing.T
+	url    string
+	store  *store.Store
+	issuer *auth.Issuer
 }
 
 var (
@@ -48,23 +65,81 @@ var (
 	keyErr  error
 )
 
+// serviceEndpoints points the SDK's clients at the local endpoints by service id, as
+// AWS_ENDPOINT_URL_<SERVICE> would.
+type serviceEndpoints map[string]string
+
+func (s serviceEndpoints) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
+	endpoint, ok := s[sdkID]
+	return endpoint, ok, nil
+}
+
 func newStack(t *testing.T) *stack {
 	t.Helper()
-	client := dynamodb.New(dynamodb.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(dynamolocal.TestEndpoint(t)),
-		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
-	})
+	ctx := context.Background()
+	logs := &lockedWriter{buffer: &bytes.Buffer{}}
+	logger := slog.New(slog.NewTextHandler(logs, nil))
+	endpoint := dynamolocal.TestEndpoint(t)
+	// The local AWS endpoints (Step Functions, EventBridge) listen first, so that every client
+	// can be built with them.
+	services, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	servicesURL := "http://" + services.Addr().String()
+	config := aws.Config{Region: region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+		ConfigSources: []any{serviceEndpoints{"DynamoDB": endpoint, "SFN": servicesURL, "EventBridge": servicesURL}}}
+	client := dynamodb.NewFromConfig(config)
 	prefix := make([]byte, 5)
 	_, _ = rand.Read(prefix)
-	names, err := tables.EnsureTables(context.Background(), client, "console"+hex.EncodeToString(prefix)+"-")
+	names, err := tables.EnsureTables(ctx, client, "console"+hex.EncodeToString(prefix)+"-")
 	if err != nil {
 		t.Fatalf("tables: %v", err)
 	}
 	st := store.New(client, names, store.Options{})
-	if _, err := seed.Apply(context.Background(), st); err != nil {
+	if _, err := seed.Apply(ctx, st); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
+
+	stateMachineARN := fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:fasttrack", region, account)
+	env := registry.Env{AWS: config, Stage: "local", Tables: names, StateMachineARN: stateMachineARN, EventBusName: eventBusName, Logger: logger}
+	dispatcher := tasks.NewDispatcher()
+	for _, function := range handlers.All() {
+		if function.Trigger != registry.Workflow {
+			continue
+		}
+		handler, err := function.New(ctx, env)
+		if err != nil {
+			t.Fatalf("function %s: %v", function.Name, err)
+		}
+		if err := dispatcher.Register("fasttrack-"+function.Name, handler); err != nil {
+			t.Fatal(err)
+		}
+	}
+	workflowEngine, err := engine.New(engine.Options{Region: region, Account: account, Lambda: dispatcher, DynamoDB: client, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := workflowEngine.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stepFunctions := server.New(workflowEngine, server.Options{Logger: logger})
+	servicesServer := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSEvents.") {
+			// The notifications the functions publish are accepted and dropped.
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			_, _ = io.WriteString(w, `{"FailedEntryCount":0,"Entries":[{"EventId":"local"}]}`)
+			return
+		}
+		stepFunctions.ServeHTTP(w, r)
+	}), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = servicesServer.Serve(services) }()
+	workflow := sfn.NewFromConfig(config)
+	if _, err := workflow.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("fasttrack"),
+		Definition: aws.String(definition(t, names)), RoleArn: aws.String("arn:aws:iam::" + account + ":role/fasttrack-local")}); err != nil {
+		t.Fatalf("load the workflow: %v", err)
+	}
+
 	keyOnce.Do(func() { key, keyErr = rsa.GenerateKey(rand.Reader, 2048) })
 	if keyErr != nil {
 		t.Fatal(keyErr)
@@ -77,15 +152,7 @@ func newStack(t *testing.T) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var failMu sync.Mutex
-	workflow := newPathWorkflow(st, func(err error) {
-		failMu.Lock()
-		defer failMu.Unlock()
-		t.Errorf("workflow step: %v", err)
-	})
-	logs := &bytes.Buffer{}
-	server, err := api.New(api.StoreDependencies(st, workflow), verifier, api.Options{StateMachineARN: stateMachineARN,
-		Logger: slog.New(slog.NewTextHandler(&lockedWriter{buffer: logs}, nil))})
+	apiServer, err := api.New(api.StoreDependencies(st, workflow), verifier, api.Options{StateMachineARN: stateMachineARN, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,21 +164,47 @@ func newStack(t *testing.T) *stack {
 		}
 		return auth.User{}, false
 	}
-	// The mounting `fasttrack local` uses (cmd/fasttrack local_api.go), with the console added.
+	// The mounting of `fasttrack local`, with the console under /console/.
 	mux := http.NewServeMux()
 	mux.Handle("/.well-known/jwks.json", issuer.JWKSHandler())
 	mux.Handle("/local/token", issuer.TokenHandler(lookup))
 	mux.Handle("/console/", http.StripPrefix("/console", console.Handler()))
-	mux.Handle("/", server)
+	mux.Handle("/", apiServer)
 	httpServer := httptest.NewServer(mux)
 	t.Cleanup(func() {
 		httpServer.Close()
-		workflow.wait()
+		_ = servicesServer.Close()
+		if err := workflowEngine.Close(); err != nil {
+			t.Errorf("close the engine: %v", err)
+		}
 		if t.Failed() {
-			t.Logf("API log:\n%s", logs.String())
+			t.Logf("system log:\n%s", logs.String())
 		}
 	})
-	return &stack{t: t, url: httpServer.URL, store: st, issuer: issuer, workflow: workflow}
+	return &stack{t: t, url: httpServer.URL, store: st, issuer: issuer}
+}
+
+var placeholder = regexp.MustCompile(`\$\{([A-Za-z0-9]+)\}`)
+
+// definition is the workflow with its placeholders filled for this system: the local ARNs of
+// the registry's functions, the table names and the event bus.
+func definition(t *testing.T, names tables.Names) string {
+	t.Helper()
+	values := map[string]string{"EventBusName": eventBusName}
+	for _, function := range registry.All() {
+		values[function.ArnPlaceholder()] = fmt.Sprintf("arn:aws:lambda:%s:%s:function:fasttrack-%s", region, account, function.Name)
+	}
+	for logical, physical := range names {
+		values[strings.ToUpper(logical[:1])+logical[1:]+"TableName"] = physical
+	}
+	return placeholder.ReplaceAllStringFunc(string(workflows.FastTrack()), func(match string) string {
+		name := placeholder.FindStringSubmatch(match)[1]
+		value, ok := values[name]
+		if !ok {
+			t.Fatalf("the workflow's placeholder %s stands for nothing", name)
+		}
+		return value
+	})
 }
 
 type lockedWriter struct {
@@ -217,4 +310,10 @@ func (s *stack) awaitStatus(id string, status domain.Status) domain.Activation {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+func (w *lockedWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buffer.String()
 }

@@ -89,13 +89,16 @@ export function toMinorUnits(text, currency) {
   return Number(value);
 }
 
-/** dateTime formats an RFC 3339 time in the user's locale, with the UTC time as a tooltip. */
-export function dateTime(value) {
+/**
+ * dateTime formats an RFC 3339 time in the user's locale, with the UTC time as a tooltip;
+ * short writes the date in figures, for tables.
+ */
+export function dateTime(value, short = false) {
   if (!value) return h('span', {}, '—');
   const date = new Date(value);
   if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1971) return h('span', {}, '—');
   return h('time', { datetime: date.toISOString(), title: date.toISOString() },
-    date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' }));
+    date.toLocaleString(undefined, { dateStyle: short ? 'short' : 'medium', timeStyle: 'medium' }));
 }
 
 /** duration says how long a number of seconds is, in words: "3 h 20 min", "45 s". */

@@ -20,7 +20,7 @@ function stepsTable(steps) {
     h('tbody', {}, steps.map((step) => h('tr', { 'data-step': step.name },
       h('th', { scope: 'row' }, humanize(step.name)),
       h('td', {}, h('span', { class: `badge step-${step.status}` }, humanize(step.status))),
-      h('td', {}, dateTime(step.at)),
+      h('td', { class: 'when' }, dateTime(step.at, true)),
       h('td', {}, step.detail || ''))))));
 }
 
@@ -51,15 +51,14 @@ function detailBlock(detail) {
 function timeline(items, source) {
   const shown = items.filter((item) => source === 'all' || item.source === source);
   if (shown.length === 0) return h('p', { class: 'empty' }, 'No events.');
+  // One compact row per event: time, source, type, step, actor, and the details on demand.
   return h('ol', { class: 'timeline', id: 'history' }, shown.map((item) => h('li', { class: `event source-${item.source}`, 'data-type': item.type },
-    h('div', { class: 'event-head' },
-      dateTime(item.time),
-      h('span', { class: `badge source-${item.source}` }, item.source === 'audit' ? 'Audit' : 'Workflow'),
-      h('strong', { class: 'event-type' }, item.type)),
-    h('div', { class: 'event-body' },
-      item.step ? h('span', { class: 'event-step' }, 'Step: ', h('b', {}, item.step)) : null,
-      item.actor ? h('span', { class: 'event-actor' }, 'Actor: ', h('b', {}, item.actor)) : null),
-    detailBlock(item.detail))));
+    dateTime(item.time, true),
+    h('span', {}, h('span', { class: `badge source-${item.source}` }, item.source === 'audit' ? 'Audit' : 'Workflow')),
+    h('strong', { class: 'event-type' }, item.type),
+    h('span', { class: 'event-step' }, item.step ? [h('span', { class: 'visually-hidden' }, 'Step: '), h('b', {}, item.step)] : ''),
+    h('span', { class: 'event-actor' }, item.actor ? [h('span', { class: 'visually-hidden' }, 'Actor: '), h('b', {}, item.actor)] : ''),
+    detailBlock(item.detail) || h('span', {}))));
 }
 
 /** render draws one activation. */
@@ -90,6 +89,7 @@ export async function render(context, [id]) {
           type: 'button', 'aria-pressed': historySource === value ? 'true' : 'false',
           onclick: () => { historySource = value; drawHistory(); },
         }, label))),
+      h('div', { class: 'timeline-head', 'aria-hidden': 'true' }, ['Time', 'Source', 'Event', 'Step', 'Actor', ''].map((label) => h('span', {}, label))),
       timeline(lastHistory, historySource));
   };
 

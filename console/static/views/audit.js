@@ -26,7 +26,7 @@ export async function render(context) {
   const body = h('tbody', {});
   const count = h('p', { class: 'hint', 'aria-live': 'polite' });
   const more = h('button', { type: 'button', hidden: true }, 'Show more');
-  const exportStatus = h('p', { class: 'hint', 'aria-live': 'polite' });
+  const exportStatus = h('p', { class: 'hint', id: 'export-status', 'aria-live': 'polite' });
   let events = [];
   let next = '';
 
