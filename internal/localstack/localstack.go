@@ -166,6 +166,7 @@ func Start(ctx context.Context, opts Options) (_ *System, err error) {
 	}
 
 	// DynamoDB, the tables, the seed.
+	began := time.Now()
 	s.DynamoDBEndpoint = opts.DynamoDBEndpoint
 	if s.DynamoDBEndpoint == "" {
 		s.dynamo, err = dynamolocal.Start(ctx, dynamolocal.Options{DataDir: filepath.Join(s.DataDir, "dynamodb"), Log: opts.DynamoDBLog})
@@ -174,6 +175,7 @@ func Start(ctx context.Context, opts Options) (_ *System, err error) {
 		}
 		s.DynamoDBEndpoint = s.dynamo.Endpoint
 	}
+	dynamoReady := time.Since(began)
 	prefix := opts.TablePrefix
 	if prefix == "" {
 		prefix = tables.DefaultPrefix
@@ -206,6 +208,8 @@ func Start(ctx context.Context, opts Options) (_ *System, err error) {
 		servicesListener.Close()
 		return nil, err
 	}
+
+	seeded := time.Since(began)
 
 	// The workflow functions, built as on AWS, behind the local Lambda dispatcher.
 	s.StateMachineARN = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", Region, Account, StateMachineName)
@@ -294,6 +298,10 @@ func Start(ctx context.Context, opts Options) (_ *System, err error) {
 	}
 	mux.Handle("/", apiServer)
 	s.serve(apiListener, mux)
+	s.logger.Info("local system ready", "dynamodb", dynamoReady.Round(time.Millisecond).String(),
+		"tablesAndSeed", (seeded - dynamoReady).Round(time.Millisecond).String(),
+		"engineFunctionsAPI", (time.Since(began) - seeded).Round(time.Millisecond).String(),
+		"total", time.Since(began).Round(time.Millisecond).String())
 	return s, nil
 }
 
