@@ -101,6 +101,20 @@ func (h *Handler) handle(ctx context.Context, in Input) (domain.Activation, erro
 			return a, err
 		}
 	}
+	// An approval's open call that was still recording its wait when the decision came may have
+	// left AWAITING_APPROVAL behind; with no task open the activation is in progress.
+	if _, _, err := h.runtime.Advance(ctx, a.ID, func(a domain.Activation) (*store.Change, error) {
+		if a.Status != domain.StatusAwaitingApproval {
+			return nil, nil
+		}
+		to, err := step.Progress(ctx, h.tasks, a)
+		if err != nil || to != domain.StatusInProgress {
+			return nil, err
+		}
+		return &store.Change{To: to}, nil
+	}); err != nil {
+		return a, err
+	}
 	before := a.Status
 	a, changed, err := h.runtime.Advance(ctx, a.ID, func(a domain.Activation) (*store.Change, error) {
 		if a.Status == domain.StatusActive {
