@@ -260,16 +260,20 @@ func (h *harness) fund() domain.FundBalance {
 // activeBookings is each expert's count of bookings that hold days, as an auditor reads it.
 func (h *harness) activeBookings() map[string]int {
 	h.tb.Helper()
-	status, body := h.as("auditor-1", http.MethodGet, "/experts", nil)
-	if status != http.StatusOK {
-		h.tb.Fatalf("GET /experts: %d %s", status, body)
+	var all []domain.Expert
+	cursor := ""
+	for range 20 {
+		status, body := h.as("auditor-1", http.MethodGet, "/experts?limit=100&cursor="+cursor, nil)
+		if status != http.StatusOK {
+			h.tb.Fatalf("GET /experts: %d %s", status, body)
+		}
+		page := decode[api.ExpertList](h.tb, body)
+		all = append(all, page.Items...)
+		if cursor = page.Next; cursor == "" {
+			break
+		}
 	}
-	var list struct {
-		Items []domain.Expert `json:"items"`
-	}
-	if err := json.Unmarshal(body, &list); err != nil {
-		h.tb.Fatalf("experts %s: %v", body, err)
-	}
+	list := api.ExpertList{Items: all}
 	if len(list.Items) < 30 {
 		h.tb.Fatalf("the roster lists %d experts", len(list.Items))
 	}
