@@ -446,6 +446,9 @@ func TestConsoleSignInWithPastedToken(t *testing.T) {
 	run(t, tab,
 		chromedp.Navigate(s.url+"/console/"),
 		chromedp.WaitVisible(`textarea[name="token"]`, chromedp.ByQuery),
+	)
+	screenshotView(t, tab, "00-sign-in")
+	run(t, tab,
 		chromedp.SendKeys(`textarea[name="token"]`, "not-a-token", chromedp.ByQuery),
 		chromedp.Click(`#paste-heading ~ .actions button[type="submit"], form[aria-labelledby="paste-heading"] button[type="submit"]`, chromedp.ByQuery),
 		until(`(() => { const e = document.querySelector('[data-field="token"] > .field-error'); return e && !e.hidden; })()`),
@@ -461,6 +464,20 @@ func TestConsoleSignInWithPastedToken(t *testing.T) {
 	if got := text(t, tab, `[...document.querySelectorAll('#nav a')].map(a => a.getAttribute('href')).join(' ')`); got != "#/activations #/inbox #/fund #/access" {
 		t.Errorf("finance's navigation = %q", got)
 	}
+	// On a phone's width the pages reflow: nothing but the tables' own scrolling boxes is wider
+	// than the screen.
+	for view, loaded := range map[string]string{"#/fund": ".balance", "#/inbox": "#task-list li", "#/access": "#grants"} {
+		run(t, tab,
+			chromedp.EmulateViewport(390, 844),
+			chromedp.Navigate(s.url+"/console/"+view),
+			chromedp.WaitVisible(loaded, chromedp.ByQuery),
+		)
+		if overflow := number(t, tab, `document.documentElement.scrollWidth - window.innerWidth`); overflow > 0 {
+			t.Errorf("%s is %d px wider than a 390 px screen", view, overflow)
+		}
+		screenshotView(t, tab, "17-narrow-"+strings.TrimPrefix(view, "#/"))
+	}
+	run(t, tab, chromedp.EmulateViewport(1280, 900))
 	// A token signed by another key: the API answers 401 and the console signs out.
 	forged := s.token("finance-1")
 	forged = forged[:len(forged)-4] + "AAAA"

@@ -43,7 +43,7 @@ export function replace(element, ...children) {
 /** humanize turns a code such as "natural_disaster" or "senior-management" into words. */
 export function humanize(code) {
   if (!code) return '';
-  const words = String(code).replace(/[_-]+/g, ' ').toLowerCase().replace(/\bhiv\b/g, 'HIV');
+  const words = String(code).replace(/[_-]+/g, ' ').toLowerCase().replace(/\bhiv\b/g, 'HIV').replace(/^hr\b/, 'HR');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
