@@ -371,6 +371,15 @@ func TestConsoleActivationPath(t *testing.T) {
 			t.Errorf("roster shows %d experts", n)
 		}
 		screenshot(t, tab, "13-roster")
+		run(t, tab,
+			chromedp.Click(`#nav a[href="#/metrics"]`, chromedp.ByQuery),
+			chromedp.WaitVisible("#approval-share", chromedp.ByQuery),
+		)
+		// One approval, decided in time; two activations (this one and the one waiting).
+		if got := text(t, tab, `document.querySelector('#approval-share').textContent + ' / ' + document.querySelector('section[aria-label="Activations"] .big').textContent`); got != "100 % / 2" {
+			t.Errorf("metrics show %q", got)
+		}
+		screenshotView(t, tab, "13-metrics")
 	})
 }
 

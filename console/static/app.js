@@ -13,6 +13,7 @@ import * as inbox from './views/inbox.js';
 import * as auditView from './views/audit.js';
 import * as fund from './views/fund.js';
 import * as roster from './views/roster.js';
+import * as metrics from './views/metrics.js';
 import * as access from './views/access.js';
 
 // Routes, in navigation order. action is what the policy table must grant for the entry to
@@ -25,10 +26,11 @@ const routes = [
   { pattern: /^#\/audit$/, view: auditView, action: 'audit:search', nav: 'Audit trail' },
   { pattern: /^#\/fund$/, view: fund, action: 'fund:read', nav: 'Fund' },
   { pattern: /^#\/roster$/, view: roster, action: 'experts:read', nav: 'Roster' },
+  { pattern: /^#\/metrics$/, view: metrics, action: 'metrics:read', nav: 'Metrics' },
   { pattern: /^#\/access$/, view: access, action: null, nav: 'My access' },
 ];
 
-const navOrder = ['#/activations', '#/activations/new', '#/inbox', '#/audit', '#/fund', '#/roster', '#/access'];
+const navOrder = ['#/activations', '#/activations/new', '#/inbox', '#/audit', '#/fund', '#/roster', '#/metrics', '#/access'];
 
 let generation = 0;
 let timers = [];

@@ -30,7 +30,9 @@ export async function render(context) {
     const summary = task.summary || {};
     const secondsLeft = task.timeLeftSeconds - Math.round((Date.now() - loadedAt) / 1000);
     const urgent = task.status === 'OPEN' && secondsLeft < 4 * 3600;
-    const decidable = mayDecide && task.status === 'OPEN' && user.roles.includes(task.role) && secondsLeft > 0;
+    // Nobody decides on a request they made; the API refuses it too, the console just says so.
+    const ownRequest = task.requestedBy && (task.requestedBy === user.subject || task.requestedBy === user.username);
+    const decidable = mayDecide && task.status === 'OPEN' && user.roles.includes(task.role) && secondsLeft > 0 && !ownRequest;
     return h('li', { class: `task${urgent ? ' urgent' : ''}`, 'data-task': task.id, 'data-activation': task.activationId },
       h('div', { class: 'task-head' },
         h('h2', {}, humanize(task.kind)),
@@ -55,7 +57,8 @@ export async function render(context) {
       summary.purpose ? h('p', { class: 'purpose' }, h('b', {}, 'Purpose: '), summary.purpose) : null,
       summary.justification ? h('p', { class: 'purpose' }, h('b', {}, 'Justification: '), summary.justification) : null,
       decidable ? h('div', { class: 'actions' },
-        h('button', { type: 'button', class: 'primary decide', onclick: () => dialog.open(task) }, 'Decide…')) : null);
+        h('button', { type: 'button', class: 'primary decide', onclick: () => dialog.open(task) }, 'Decide…')) : null,
+      ownRequest && task.status === 'OPEN' ? h('p', { class: 'hint' }, 'You made this request, so another approver must decide it.') : null);
   };
 
   const draw = () => {
