@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -88,14 +89,38 @@ func newBrowser(t *testing.T) context.Context {
 	return browser
 }
 
-// newTab opens a tab with a deadline for everything done in it.
+// newTab opens a tab with a deadline for everything done in it. An uncaught exception or a
+// console.error in the page fails the test.
 func newTab(t *testing.T, browser context.Context) context.Context {
 	t.Helper()
 	tab, cancelTab := chromedp.NewContext(browser)
 	tab, cancelTimeout := context.WithTimeout(tab, 90*time.Second)
+	var mu sync.Mutex
+	var problems []string
+	chromedp.ListenTarget(tab, func(event any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := event.(type) {
+		case *runtime.EventExceptionThrown:
+			problems = append(problems, "uncaught: "+e.ExceptionDetails.Error())
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.APITypeError {
+				var args []string
+				for _, arg := range e.Args {
+					args = append(args, string(arg.Value)+arg.Description)
+				}
+				problems = append(problems, "console.error: "+strings.Join(args, " "))
+			}
+		}
+	})
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelTab()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, problem := range problems {
+			t.Errorf("page: %s", problem)
+		}
 	})
 	return tab
 }
