@@ -94,7 +94,7 @@ func (s *Server) activationHistory(w http.ResponseWriter, r *http.Request, calle
 func (s *Server) workflowHistory(r *http.Request, arn string) ([]HistoryEvent, error) {
 	var items []HistoryEvent
 	in := &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn), MaxResults: 1000}
-	step := ""
+	steps := newStepTracker()
 	for range historyPageLimit {
 		out, err := s.deps.Workflow.GetExecutionHistory(r.Context(), in)
 		if err != nil {
@@ -105,9 +105,7 @@ func (s *Server) workflowHistory(r *http.Request, arn string) ([]HistoryEvent, e
 			return nil, err
 		}
 		for _, event := range out.Events {
-			item, current := workflowEvent(event, step)
-			step = current
-			items = append(items, item)
+			items = append(items, workflowEvent(event, steps.stepOf(event)))
 		}
 		if out.NextToken == nil || *out.NextToken == "" {
 			break
@@ -117,9 +115,86 @@ func (s *Server) workflowHistory(r *http.Request, arn string) ([]HistoryEvent, e
 	return items, nil
 }
 
-// workflowEvent turns one execution history event into a timeline entry. step is the state
-// entered last: task events carry no state name of their own.
-func workflowEvent(event sfntypes.HistoryEvent, step string) (HistoryEvent, string) {
+// stepTracker names the state each history event belongs to. Events of parallel branches and
+// map iterations interleave, so the state is found through the chain of previous events, not
+// from the event listed before.
+type stepTracker struct {
+	events map[int64]trackedEvent
+}
+
+type trackedEvent struct {
+	previous int64
+	kind     sfntypes.HistoryEventType
+	step     string
+}
+
+func newStepTracker() *stepTracker { return &stepTracker{events: map[int64]trackedEvent{}} }
+
+// stepOf returns the state of event; events must be given oldest first.
+func (t *stepTracker) stepOf(event sfntypes.HistoryEvent) string {
+	var step string
+	switch {
+	case event.StateEnteredEventDetails != nil:
+		step = aws.ToString(event.StateEnteredEventDetails.Name)
+	case event.StateExitedEventDetails != nil:
+		step = aws.ToString(event.StateExitedEventDetails.Name)
+	case event.MapIterationStartedEventDetails != nil:
+		step = aws.ToString(event.MapIterationStartedEventDetails.Name)
+	case event.MapIterationSucceededEventDetails != nil:
+		step = aws.ToString(event.MapIterationSucceededEventDetails.Name)
+	case event.MapIterationFailedEventDetails != nil:
+		step = aws.ToString(event.MapIterationFailedEventDetails.Name)
+	case event.MapIterationAbortedEventDetails != nil:
+		step = aws.ToString(event.MapIterationAbortedEventDetails.Name)
+	case strings.HasPrefix(string(event.Type), "Execution"):
+		step = "" // the execution as a whole
+	case isContainerEvent(event.Type):
+		step = t.enclosingContainer(event.PreviousEventId)
+	default:
+		step = t.events[event.PreviousEventId].step
+	}
+	t.events[event.Id] = trackedEvent{previous: event.PreviousEventId, kind: event.Type, step: step}
+	return step
+}
+
+// isContainerEvent tells the events of a Parallel or Map state as a whole (started, succeeded,
+// failed, aborted), which carry no state name and follow an event of one of their branches.
+func isContainerEvent(kind sfntypes.HistoryEventType) bool {
+	switch kind {
+	case sfntypes.HistoryEventTypeParallelStateStarted, sfntypes.HistoryEventTypeParallelStateSucceeded,
+		sfntypes.HistoryEventTypeParallelStateFailed, sfntypes.HistoryEventTypeParallelStateAborted,
+		sfntypes.HistoryEventTypeMapStateStarted, sfntypes.HistoryEventTypeMapStateSucceeded,
+		sfntypes.HistoryEventTypeMapStateFailed, sfntypes.HistoryEventTypeMapStateAborted:
+		return true
+	}
+	return false
+}
+
+// enclosingContainer walks back from id to the Parallel or Map state that is still open there,
+// skipping nested ones that were entered and exited on the way.
+func (t *stepTracker) enclosingContainer(id int64) string {
+	depth := 0
+	for seen := 0; id != 0 && seen < len(t.events); seen++ {
+		event, ok := t.events[id]
+		if !ok {
+			return ""
+		}
+		switch event.kind {
+		case sfntypes.HistoryEventTypeParallelStateExited, sfntypes.HistoryEventTypeMapStateExited:
+			depth++
+		case sfntypes.HistoryEventTypeParallelStateEntered, sfntypes.HistoryEventTypeMapStateEntered:
+			if depth == 0 {
+				return event.step
+			}
+			depth--
+		}
+		id = event.previous
+	}
+	return ""
+}
+
+// workflowEvent turns one execution history event into a timeline entry, in the given step.
+func workflowEvent(event sfntypes.HistoryEvent, step string) HistoryEvent {
 	detail := map[string]any{"id": event.Id}
 	if event.PreviousEventId != 0 {
 		detail["previousEventId"] = event.PreviousEventId
@@ -130,10 +205,7 @@ func workflowEvent(event sfntypes.HistoryEvent, step string) (HistoryEvent, stri
 		}
 	}
 	switch {
-	case event.StateEnteredEventDetails != nil:
-		step = aws.ToString(event.StateEnteredEventDetails.Name)
 	case event.StateExitedEventDetails != nil:
-		step = aws.ToString(event.StateExitedEventDetails.Name)
 		note("output", event.StateExitedEventDetails.Output)
 	case event.ExecutionStartedEventDetails != nil:
 		note("input", event.ExecutionStartedEventDetails.Input)
@@ -167,7 +239,7 @@ func workflowEvent(event sfntypes.HistoryEvent, step string) (HistoryEvent, stri
 		Step:   step,
 		Actor:  "workflow",
 		Detail: detail,
-	}, step
+	}
 }
 
 // jsonOrString keeps a JSON payload as JSON in the timeline, and anything else as text.

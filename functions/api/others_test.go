@@ -33,10 +33,10 @@ func TestHistoryMergesWorkflowEventsAndAuditTrailInTimeOrder(t *testing.T) {
 	h.workflow.mu.Lock()
 	h.workflow.history[a.ID] = []sfntypes.HistoryEvent{
 		{Id: 1, Type: sfntypes.HistoryEventTypeExecutionStarted, Timestamp: at(1), ExecutionStartedEventDetails: &sfntypes.ExecutionStartedEventDetails{Input: aws.String(`{"activationId":"x"}`)}},
-		{Id: 2, Type: sfntypes.HistoryEventTypeTaskStateEntered, Timestamp: at(2), StateEnteredEventDetails: &sfntypes.StateEnteredEventDetails{Name: aws.String("Assess")}},
-		{Id: 3, Type: sfntypes.HistoryEventTypeTaskScheduled, Timestamp: at(3)},
-		{Id: 4, Type: sfntypes.HistoryEventTypeTaskFailed, Timestamp: at(5), TaskFailedEventDetails: &sfntypes.TaskFailedEventDetails{Error: aws.String("NotEligible"), Cause: aws.String("no")}},
-		{Id: 5, Type: sfntypes.HistoryEventTypeTaskStateExited, Timestamp: at(6), StateExitedEventDetails: &sfntypes.StateExitedEventDetails{Name: aws.String("Assess")}},
+		{Id: 2, PreviousEventId: 1, Type: sfntypes.HistoryEventTypeTaskStateEntered, Timestamp: at(2), StateEnteredEventDetails: &sfntypes.StateEnteredEventDetails{Name: aws.String("Assess")}},
+		{Id: 3, PreviousEventId: 2, Type: sfntypes.HistoryEventTypeTaskScheduled, Timestamp: at(3)},
+		{Id: 4, PreviousEventId: 3, Type: sfntypes.HistoryEventTypeTaskFailed, Timestamp: at(5), TaskFailedEventDetails: &sfntypes.TaskFailedEventDetails{Error: aws.String("NotEligible"), Cause: aws.String("no")}},
+		{Id: 5, PreviousEventId: 4, Type: sfntypes.HistoryEventTypeTaskStateExited, Timestamp: at(6), StateExitedEventDetails: &sfntypes.StateExitedEventDetails{Name: aws.String("Assess")}},
 	}
 	h.workflow.mu.Unlock()
 	h.clock.Advance(4 * time.Second)
