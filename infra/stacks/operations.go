@@ -10,7 +10,7 @@ import (
 )
 
 // alarmPeriod is the window every alarm sums over.
-var alarmPeriod = awscdk.Duration_Minutes(jsii.Number(5))
+func alarmPeriod() awscdk.Duration { return awscdk.Duration_Minutes(jsii.Number(5)) }
 
 // newOperations builds the alarms and the dashboard. Every alarm fires on the first event in a
 // five-minute window (one failed activation matters) and treats missing data as fine (no
@@ -34,7 +34,7 @@ func newOperations(stack awscdk.Stack, out *StatelessStack, stateful *StatefulSt
 		}
 		return created
 	}
-	sum := &awscloudwatch.MetricOptions{Period: alarmPeriod, Statistic: jsii.String("Sum")}
+	sum := &awscloudwatch.MetricOptions{Period: alarmPeriod(), Statistic: jsii.String("Sum")}
 
 	machine := out.StateMachine
 	alarm("ExecutionsFailed", "A fast-track execution failed (not a rejection or cancellation: those succeed).", machine.MetricFailed(sum))
@@ -43,7 +43,7 @@ func newOperations(stack awscdk.Stack, out *StatelessStack, stateful *StatefulSt
 		Namespace:     jsii.String(registry.MetricsNamespace),
 		MetricName:    jsii.String(registry.MetricApprovalTasksPastDeadline),
 		DimensionsMap: &map[string]*string{registry.MetricDimensionStage: jsii.String(string(stage))},
-		Period:        alarmPeriod,
+		Period:        alarmPeriod(),
 		Statistic:     jsii.String("Sum"),
 	})
 	alarm("ApprovalTasksPastDeadline", "An approval task was still open at its deadline and was escalated or expired.", pastDeadline)
@@ -54,9 +54,9 @@ func newOperations(stack awscdk.Stack, out *StatelessStack, stateful *StatefulSt
 		id := logicalID(name)
 		alarm(id+"Errors", "The "+name+" function returned errors or crashed.", function.MetricErrors(sum))
 		alarm(id+"Throttles", "The "+name+" function was throttled.", function.MetricThrottles(sum))
-		invocations = append(invocations, function.MetricInvocations(&awscloudwatch.MetricOptions{Period: alarmPeriod, Label: jsii.String(name)}))
-		errors = append(errors, function.MetricErrors(&awscloudwatch.MetricOptions{Period: alarmPeriod, Label: jsii.String(name)}))
-		durations = append(durations, function.MetricDuration(&awscloudwatch.MetricOptions{Period: alarmPeriod, Statistic: jsii.String("p99"), Label: jsii.String(name)}))
+		invocations = append(invocations, function.MetricInvocations(&awscloudwatch.MetricOptions{Period: alarmPeriod(), Label: jsii.String(name)}))
+		errors = append(errors, function.MetricErrors(&awscloudwatch.MetricOptions{Period: alarmPeriod(), Label: jsii.String(name)}))
+		durations = append(durations, function.MetricDuration(&awscloudwatch.MetricOptions{Period: alarmPeriod(), Statistic: jsii.String("p99"), Label: jsii.String(name)}))
 	}
 
 	var throttles []awscloudwatch.IMetric
@@ -70,7 +70,7 @@ func newOperations(stack awscdk.Stack, out *StatelessStack, stateful *StatefulSt
 		throttled := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
 			Expression:   jsii.String("FILL(reads" + id + ", 0) + FILL(writes" + id + ", 0)"),
 			UsingMetrics: &metrics,
-			Period:       alarmPeriod,
+			Period:       alarmPeriod(),
 			Label:        jsii.String(declaration.Name),
 		})
 		alarm(id+"TableThrottles", "Requests to the "+declaration.Name+" table were throttled.", throttled)
