@@ -285,6 +285,9 @@ func (s *Server) cancelActivation(w http.ResponseWriter, r *http.Request, caller
 	if err != nil {
 		return err
 	}
+	if activation.Status == domain.StatusActive {
+		return NewProblem(ProblemConflict, "the activation is ACTIVE: its experts are deployed and its money released; it runs until its end date")
+	}
 	if activation.Status.Terminal() || activation.Status == domain.StatusCompensating {
 		return NewProblem(ProblemConflict, fmt.Sprintf("the activation is %s and can no longer be cancelled", activation.Status))
 	}

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -367,5 +368,28 @@ func TestCancelMarksTheActivationAndWakesItsWaits(t *testing.T) {
 	}
 	if resp := h.do("office-ke", http.MethodPost, "/activations/"+a.ID+"/cancel", nil); resp.Status != http.StatusConflict {
 		t.Fatalf("cancel of a cancelled activation: %d", resp.Status)
+	}
+}
+
+// An ACTIVE activation has released its money and deployed its experts: a cancellation would
+// flag it with no step left to act on the flag, so it is refused and nothing changes.
+func TestCancellingAnActiveActivationIsAConflict(t *testing.T) {
+	h := newHarness(t)
+	a := h.withActivation("Nairobi", 1_000_000)
+	ctx := context.Background()
+	inProgress, err := h.store.Transition(ctx, store.Change{ID: a.ID, From: a.Status, Version: a.Version, To: domain.StatusInProgress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.store.Transition(ctx, store.Change{ID: a.ID, From: inProgress.Status, Version: inProgress.Version, To: domain.StatusActive}); err != nil {
+		t.Fatal(err)
+	}
+	resp := h.do("office-ke", http.MethodPost, "/activations/"+a.ID+"/cancel", nil)
+	if resp.Status != http.StatusConflict {
+		t.Fatalf("cancel: %d %s", resp.Status, resp.Body)
+	}
+	after, err := h.store.GetActivation(ctx, a.ID)
+	if err != nil || after.Status != domain.StatusActive || after.CancelRequested {
+		t.Fatalf("after refusal: %+v %v", after, err)
 	}
 }

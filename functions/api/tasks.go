@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -203,6 +204,14 @@ func (s *Server) decideTask(w http.ResponseWriter, r *http.Request, caller auth.
 	}
 	if !caller.Allows(auth.DecideTask, auth.Resource{Role: auth.Role(task.Role)}) {
 		return NewProblem(ProblemForbidden, fmt.Sprintf("this task is for the %s role", task.Role))
+	}
+	// Overriding a level-6 denial needs a written justification; without one the approval
+	// would be recorded and then refused by the clearance gate.
+	minimum := s.options.Config.Security.OverrideJustificationMin
+	if task.Kind == domain.KindSecurityOverride && req.Decision == domain.Approve &&
+		len([]rune(strings.TrimSpace(req.Comment))) < minimum {
+		return domain.Invalid(domain.FieldErrors{{Field: "comment",
+			Reason: fmt.Sprintf("an override needs a written justification of at least %d characters", minimum)}})
 	}
 	now := s.options.Now().UTC()
 	actor := caller.Actor()

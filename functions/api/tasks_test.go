@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -291,5 +292,31 @@ func TestReassign(t *testing.T) {
 	}
 	if events := h.auditEvents(audit.ActionTaskReassigned); len(events) != 1 || events[0].Actor != "admin-1" {
 		t.Fatalf("audit %+v", events)
+	}
+}
+
+// A level-6 override is approved only with a written justification; nothing is decided without.
+func TestOverrideApprovalNeedsAJustification(t *testing.T) {
+	h := newHarness(t)
+	a := h.withActivation("Mombasa", 1_000_000)
+	h.addTask(domain.ApprovalTask{ID: "task-override", ActivationID: a.ID, Role: domain.RoleSeniorManagement,
+		Kind: domain.KindSecurityOverride, Office: "KE"}, "token-override")
+
+	resp := h.do("senior-1", http.MethodPost, "/tasks/task-override/decision", map[string]string{"decision": "approve", "comment": "ok"})
+	if resp.Status != http.StatusBadRequest {
+		t.Fatalf("short justification: %d %s", resp.Status, resp.Body)
+	}
+	if p := resp.problem(t); len(p.Errors) != 1 || p.Errors[0].Field != "comment" {
+		t.Fatalf("problem %+v", p)
+	}
+	task, err := h.store.GetTask(context.Background(), "task-override")
+	if err != nil || task.Status != domain.TaskOpen {
+		t.Fatalf("task after refusal: %+v %v", task, err)
+	}
+
+	justification := "The evacuation corridor is secured by the host government until the end of the mission."
+	resp = h.do("senior-1", http.MethodPost, "/tasks/task-override/decision", map[string]string{"decision": "approve", "comment": justification})
+	if resp.Status != http.StatusOK {
+		t.Fatalf("with justification: %d %s", resp.Status, resp.Body)
 	}
 }
