@@ -104,9 +104,7 @@ func WithReference(countries []domain.Country, stations []domain.DutyStation) Op
 	}
 }
 
-// Handler returns the console. It serves the files under static/ (index.html for the root) and
-// config.json; anything else is 404. It is safe for concurrent use.
-func Handler(options ...Option) http.Handler {
+func newSettings(options []Option) *settings {
 	s := &settings{tokenEndpoint: DefaultTokenEndpoint, rules: config.Default(),
 		countries: seed.Countries(), stations: seed.DutyStations()}
 	for _, account := range seed.DemoUsers() {
@@ -115,6 +113,20 @@ func Handler(options ...Option) http.Handler {
 	for _, o := range options {
 		o(s)
 	}
+	return s
+}
+
+// ConfigJSON returns the config.json that goes beside Files() where the console is hosted
+// without Handler (a deployed system's static hosting): the same document, with no demo users.
+func ConfigJSON(options ...Option) []byte {
+	body, _ := json.Marshal(newSettings(options).document(false))
+	return body
+}
+
+// Handler returns the console. It serves the files under static/ (index.html for the root) and
+// config.json; anything else is 404. It is safe for concurrent use.
+func Handler(options ...Option) http.Handler {
+	s := newSettings(options)
 	root := Files()
 	public, _ := json.Marshal(s.document(false))
 	local, _ := json.Marshal(s.document(true))

@@ -91,8 +91,13 @@ func TestDemoUsersOnlyOnLoopback(t *testing.T) {
 	if first.Username != "office-ke" || first.Office != "KE" || first.DisplayName == "" || !slices.Equal(first.Roles, []auth.Role{auth.CountryOffice}) {
 		t.Errorf("first demo user %+v", first)
 	}
-	if remote := configOf(t, handler, "203.0.113.9:5000"); len(remote.DemoUsers) != 0 {
+	remote := configOf(t, handler, "203.0.113.9:5000")
+	if len(remote.DemoUsers) != 0 {
 		t.Errorf("%d demo users offered to a remote caller", len(remote.DemoUsers))
+	}
+	var hosted console.Document
+	if err := json.Unmarshal(console.ConfigJSON(), &hosted); err != nil || len(hosted.DemoUsers) != 0 || len(hosted.Policy) != len(auth.Roles()) {
+		t.Errorf("ConfigJSON for static hosting: %v, %d demo users, %d roles", err, len(hosted.DemoUsers), len(hosted.Policy))
 	}
 	if none := configOf(t, console.Handler(console.WithDemoUsers(nil)), "[::1]:5000"); len(none.DemoUsers) != 0 {
 		t.Errorf("WithDemoUsers(nil) still offers %d", len(none.DemoUsers))

@@ -40,15 +40,6 @@ function stopPolling() {
   timers = [];
 }
 
-/** home is where a user lands after signing in: their role's main work. */
-function home(user) {
-  if (session.can(user, 'activations:create')) return '#/activations';
-  if (session.can(user, 'tasks:decide')) return '#/inbox';
-  if (session.can(user, 'audit:search')) return '#/audit';
-  if (session.can(user, 'activations:read')) return '#/activations';
-  return '#/access';
-}
-
 function drawChrome(current) {
   const nav = document.getElementById('nav');
   const who = document.getElementById('who');
@@ -85,7 +76,7 @@ async function route() {
   drawChrome(current);
   if (!current || hash === '#/sign-in') {
     if (current && hash === '#/sign-in') {
-      window.location.hash = home(current.user);
+      window.location.hash = session.home(current.user);
       return;
     }
     document.title = 'Sign in · Fast-Track console';
@@ -98,13 +89,13 @@ async function route() {
     return params !== null;
   });
   if (!found) {
-    window.location.hash = home(current.user);
+    window.location.hash = session.home(current.user);
     return;
   }
   if (found.action && !session.can(current.user, found.action)) {
     replace(main, h('h1', {}, 'Not available'),
       h('p', {}, `Your role does not allow ${humanize(found.action.replace(':', ' '))}.`),
-      h('p', {}, h('a', { href: home(current.user) }, 'Go to your start page')));
+      h('p', {}, h('a', { href: session.home(current.user) }, 'Go to your start page')));
     return;
   }
   const context = {
@@ -167,7 +158,7 @@ async function start() {
   window.addEventListener('hashchange', route);
   if (!window.location.hash) {
     const current = session.current();
-    window.location.replace(current ? home(current.user) : '#/sign-in');
+    window.location.replace(current ? session.home(current.user) : '#/sign-in');
     return;
   }
   route();

@@ -109,3 +109,12 @@ export function allowed(user) {
   return config.actions.map((action) => ({ action, scope: scopeOf(user, action) }))
     .filter((grant) => grant.scope !== 'none');
 }
+
+/** home is where a user lands after signing in: their role's main work. */
+export function home(user) {
+  if (can(user, 'activations:create')) return '#/activations';
+  if (can(user, 'tasks:decide')) return '#/inbox';
+  if (can(user, 'audit:search')) return '#/audit';
+  if (can(user, 'activations:read')) return '#/activations';
+  return '#/access';
+}

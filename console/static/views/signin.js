@@ -6,13 +6,6 @@ import { field, problemBox, showProblem, clearProblem } from '../lib/forms.js';
 import { request, ApiError } from '../lib/api.js';
 import * as session from '../lib/session.js';
 
-function homeOf(user) {
-  if (session.can(user, 'activations:create')) return '#/activations';
-  if (session.can(user, 'tasks:decide')) return '#/inbox';
-  if (session.can(user, 'audit:search')) return '#/audit';
-  return '#/activations';
-}
-
 /** render draws the sign-in screen. */
 export function render({ main, navigate, config }) {
   const demoProblem = problemBox();
@@ -24,7 +17,7 @@ export function render({ main, navigate, config }) {
     try {
       const answer = await request(config.tokenEndpoint, { method: 'POST', body: { username: user.username }, auth: false });
       const signed = session.signIn(answer.token);
-      navigate(homeOf(signed.user));
+      navigate(session.home(signed.user));
     } catch (error) {
       const problem = error instanceof ApiError ? error
         : new ApiError({ title: 'Sign-in failed', detail: String(error.message || error) }, 0);
@@ -65,7 +58,7 @@ export function render({ main, navigate, config }) {
     try {
       session.setApiBase(baseInput.value);
       const signed = session.signIn(tokenInput.value);
-      navigate(homeOf(signed.user));
+      navigate(session.home(signed.user));
     } catch (error) {
       showProblem(pasteForm, new ApiError({ title: 'This token cannot be used', errors: [{ field: 'token', reason: String(error.message || error) }] }, 0));
     }
