@@ -183,6 +183,20 @@ func signIn(t *testing.T, s *stack, tab context.Context, username string) {
 	)
 }
 
+// unlabelled lists the page's form controls that have no accessible name (a label, an
+// aria-label, or an enclosing label).
+const unlabelled = `[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+	.filter(c => !(c.labels && c.labels.length) && !c.getAttribute('aria-label') && !c.getAttribute('aria-labelledby'))
+	.map(c => c.name || c.id || c.outerHTML.slice(0, 60)).join(', ')`
+
+// checkLabels fails the test for any form control without an accessible name.
+func checkLabels(t *testing.T, tab context.Context, view string) {
+	t.Helper()
+	if names := text(t, tab, unlabelled); names != "" {
+		t.Errorf("%s: controls without a label: %s", view, names)
+	}
+}
+
 func text(t *testing.T, tab context.Context, expression string) string {
 	t.Helper()
 	var out string
@@ -229,6 +243,7 @@ func TestConsoleActivationPath(t *testing.T) {
 			chromedp.SetValue(`input[name="profiles[0].startDate"]`, "2020-01-01", chromedp.ByQuery),
 		)
 		screenshot(t, tab, "02-request-form")
+		checkLabels(t, tab, "request form")
 		run(t, tab,
 			chromedp.Click("#submit-request", chromedp.ByQuery),
 			until(`(() => { const e = document.querySelector('[data-field="profiles[0].startDate"] > .field-error'); return e && !e.hidden; })()`),
@@ -302,6 +317,7 @@ func TestConsoleActivationPath(t *testing.T) {
 			chromedp.SendKeys(`#decide-dialog textarea[name="comment"]`, "Cleared: level 3, advanced training on file.", chromedp.ByQuery),
 		)
 		screenshot(t, tab, "07-decide-dialog")
+		checkLabels(t, tab, "inbox with the decision dialog")
 		run(t, tab,
 			chromedp.Click("#send-decision", chromedp.ByQuery),
 			until(`!document.querySelector('#decide-dialog').open`),
@@ -326,6 +342,7 @@ func TestConsoleActivationPath(t *testing.T) {
 		signIn(t, s, tab, "auditor-1")
 		run(t, tab, chromedp.WaitVisible("#audit-results tbody tr", chromedp.ByQuery))
 		screenshot(t, tab, "09-audit")
+		checkLabels(t, tab, "audit search")
 		// The export is fetched with the token and handed to the browser as a file.
 		run(t, tab,
 			chromedp.Click("#export-csv", chromedp.ByQuery),
@@ -482,6 +499,7 @@ func TestConsoleSignInWithPastedToken(t *testing.T) {
 		chromedp.WaitVisible(`textarea[name="token"]`, chromedp.ByQuery),
 	)
 	screenshotView(t, tab, "00-sign-in")
+	checkLabels(t, tab, "sign-in")
 	run(t, tab,
 		chromedp.SendKeys(`textarea[name="token"]`, "not-a-token", chromedp.ByQuery),
 		chromedp.Click(`#paste-heading ~ .actions button[type="submit"], form[aria-labelledby="paste-heading"] button[type="submit"]`, chromedp.ByQuery),
