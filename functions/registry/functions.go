@@ -23,7 +23,7 @@ func All() []Function {
 			Tables: []TableGrant{
 				{tables.Activations, ReadWrite}, {tables.Tasks, ReadWrite}, {tables.Fund, ReadWrite},
 				{tables.Roster, ReadWrite}, {tables.Idempotency, ReadWrite}, {tables.Reference, ReadWrite},
-				{tables.Audit, Append},
+				{tables.Audit, Append}, {tables.Audit, Read},
 			},
 			StateMachineActions: append([]string{"states:StartExecution", "states:StopExecution", "states:DescribeExecution",
 				"states:GetExecutionHistory", "states:RedriveExecution"}, taskTokenActions...),
