@@ -90,7 +90,7 @@ export async function render(context) {
   const form = h('form', { class: 'filters', novalidate: true, 'aria-label': 'Filter tasks' },
     problem,
     field('status', 'Status', select('status', config.codes.taskStatuses, { blank: 'Any status', value: 'OPEN' })),
-    roles.length > 1 ? field('role', 'Role', select('role', roles, { blank: 'All my roles' })) : null,
+    roles.length > 1 ? field('role', 'Role', select('role', roles, { blank: everyRole ? 'All roles' : 'All my roles' })) : null,
     field('country', 'Country', select('country', config.countries.map((c) => c.code), { blank: 'Any country', labels: (c) => c })),
     field('crisisType', 'Crisis type', select('crisisType', config.codes.crisisTypes, { blank: 'Any crisis type' })),
     field('dueBefore', 'Due before', dueInput),
