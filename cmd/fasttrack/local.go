@@ -4,13 +4,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/fasttrack/fasttrack/console"
 	"github.com/fasttrack/fasttrack/internal/localstack"
+	"github.com/fasttrack/fasttrack/shared/config"
 	"github.com/fasttrack/fasttrack/shared/seed"
 )
 
@@ -28,8 +31,16 @@ func newLocalCommand() *cobra.Command {
 				return fmt.Errorf("--log-level: %w", err)
 			}
 			logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			rules, err := config.Load(os.Getenv)
+			if err != nil {
+				return err
+			}
 			began := time.Now()
-			system, err := localstack.Start(ctx, localstack.Options{DataDir: dataDir, Addr: addr, ServicesAddr: servicesAddr, Logger: logger})
+			system, err := localstack.Start(ctx, localstack.Options{DataDir: dataDir, Addr: addr, ServicesAddr: servicesAddr,
+				Logger: logger, Config: rules,
+				Console: func(*localstack.System) (http.Handler, error) {
+					return console.Handler(console.WithRules(rules)), nil
+				}})
 			if err != nil {
 				return err
 			}
