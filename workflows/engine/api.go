@@ -7,7 +7,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/fasttrack/fasttrack/workflows/engine/asl"
 	"github.com/fasttrack/fasttrack/workflows/engine/jsonvalue"
 	"github.com/fasttrack/fasttrack/workflows/engine/states"
 )
@@ -60,15 +59,30 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*S
 	} else if err := checkName("execution", name); err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
+	e.mu.RLock()
 	sm, err := e.machine(in.StateMachineArn)
+	var rev *revision
+	if err == nil {
+		rev = sm.current
+	}
+	e.mu.RUnlock()
 	if err != nil {
-		e.mu.Unlock()
 		return nil, err
 	}
+	if int(e.running.Load()) >= e.opts.MaxRunning {
+		return nil, errorf(CodeExecutionLimitExceeded, "Execution Limit Exceeded: %d executions are running", e.opts.MaxRunning)
+	}
 	arn := e.executionARN(sm.name, name)
-	if old, ok := e.executions[arn]; ok {
-		e.mu.Unlock()
+	x := &execution{
+		engine: e, arn: arn, name: name, machine: sm, revision: rev,
+		program: rev.program, inputText: inputText, input: input, status: StatusRunning,
+	}
+	x.events = make([]event, 0, initialEvents(rev))
+	// Nobody may see the execution before it has started.
+	x.mu.Lock()
+	if v, loaded := e.executions.LoadOrStore(arn, x); loaded {
+		x.mu.Unlock()
+		old := v.(*execution)
 		old.mu.Lock()
 		defer old.mu.Unlock()
 		if old.status == StatusRunning && old.inputText == inputText {
@@ -76,22 +90,10 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*S
 		}
 		return nil, errorf(CodeExecutionAlreadyExists, "Execution Already Exists: '%s'", arn)
 	}
-	if int(e.running.Load()) >= e.opts.MaxRunning {
-		e.mu.Unlock()
-		return nil, errorf(CodeExecutionLimitExceeded, "Execution Limit Exceeded: %d executions are running", e.opts.MaxRunning)
-	}
-	e.nextExecID++
-	x := &execution{
-		engine: e, id: e.nextExecID, arn: arn, name: name, machine: sm, revision: sm.current,
-		program: sm.current.program, inputText: inputText, input: input, status: StatusRunning,
-	}
-	x.events = make([]event, 0, initialEvents(x.program))
-	e.executions[arn] = x
-	e.byID[x.id] = x
-	sm.executions = append(sm.executions, x)
+	x.id = e.nextExecID.Add(1)
+	e.byID.Store(x.id, x)
+	sm.addExecution(x)
 	e.running.Add(1)
-	x.mu.Lock()
-	e.mu.Unlock()
 	x.record(event{typ: EventExecutionStarted, input: input})
 	out := &StartExecutionOutput{ExecutionArn: arn, StartDate: x.startTime}
 	seq := x.lastSeq
@@ -105,12 +107,12 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*S
 
 // initialEvents guesses how many events an execution will have, so that its history rarely
 // needs to grow.
-func initialEvents(p *asl.Program) int {
-	n := 2*len(p.States) + 4
-	if n > 256 {
-		n = 256
+func initialEvents(rev *revision) int {
+	n := int(rev.eventHint.Load())
+	if n == 0 {
+		n = 2*len(rev.program.States) + 4
 	}
-	return n
+	return min(n, 4096)
 }
 
 // Execution describes an execution (DescribeExecution).
@@ -139,13 +141,11 @@ func (e *Engine) execution(arn string) (*execution, error) {
 	if _, err := parseARN(arn, "execution", 2); err != nil {
 		return nil, err
 	}
-	e.mu.RLock()
-	x, ok := e.executions[arn]
-	e.mu.RUnlock()
+	v, ok := e.executions.Load(arn)
 	if !ok {
 		return nil, errorf(CodeExecutionDoesNotExist, "Execution Does Not Exist: '%s'", arn)
 	}
-	return x, nil
+	return v.(*execution), nil
 }
 
 // DescribeExecution describes an execution. Errors: InvalidArn, ExecutionDoesNotExist.
@@ -234,28 +234,19 @@ func (e *Engine) ListExecutions(ctx context.Context, in ListExecutionsInput) ([]
 	if err != nil {
 		return nil, "", err
 	}
-	e.mu.Lock()
+	e.mu.RLock()
 	sm, err := e.machine(in.StateMachineArn)
+	e.mu.RUnlock()
 	if err != nil {
-		e.mu.Unlock()
 		return nil, "", err
 	}
-	if sm.evicted > len(sm.executions)/2 && sm.evicted > 64 {
-		kept := sm.executions[:0]
-		for _, x := range sm.executions {
-			if !x.evicted {
-				kept = append(kept, x)
-			}
-		}
-		clear(sm.executions[len(kept):])
-		sm.executions, sm.evicted = kept, 0
-	}
+	sm.listMu.Lock()
 	const scanFactor = 4
 	candidates := make([]*execution, 0, limit+1)
 	capped := false
 	for i := len(sm.executions) - 1; i >= 0; i-- {
 		x := sm.executions[i]
-		if x.evicted || (before != 0 && x.id >= before) {
+		if x.evicted.Load() || (before != 0 && x.id >= before) {
 			continue
 		}
 		if len(candidates) == limit*scanFactor+64 {
@@ -264,7 +255,7 @@ func (e *Engine) ListExecutions(ctx context.Context, in ListExecutionsInput) ([]
 		}
 		candidates = append(candidates, x)
 	}
-	e.mu.Unlock()
+	sm.listMu.Unlock()
 	var out []ExecutionListItem
 	var token string
 	var lastID uint64
@@ -329,10 +320,7 @@ func (e *Engine) taskByToken(token string) (*execution, *frame, error) {
 	}
 	v, ok := e.tokens.Load(token)
 	if !ok {
-		e.mu.RLock()
-		_, known := e.byID[execID]
-		e.mu.RUnlock()
-		if !known {
+		if e.lookupID(execID) == nil {
 			return nil, nil, errorf(CodeTaskDoesNotExist, "Task Does Not Exist: 'Provided task does not exist'")
 		}
 		return nil, nil, errorf(CodeTaskTimedOut, "Task Timed Out: 'Provided task does not exist anymore'")
@@ -456,6 +444,9 @@ func (e *Engine) closed(x *execution) {
 	for _, w := range x.waiters {
 		close(w)
 	}
+	if n := int32(len(x.events)); n > x.revision.eventHint.Load() {
+		x.revision.eventHint.Store(n)
+	}
 	x.waiters = nil
 	if e.journal != nil {
 		// The history stays on disk; memory keeps only where it is.
@@ -466,19 +457,31 @@ func (e *Engine) closed(x *execution) {
 		x.frames = nil
 	}
 	e.running.Add(-1)
+	if !e.replaying {
+		// During recovery retention waits until every execution is known (recover).
+		e.retain(x)
+	}
+}
+
+// retain queues a closed execution for retention and forgets the oldest closed executions
+// beyond RetainClosed.
+func (e *Engine) retain(x *execution) {
 	var victims []*execution
-	e.mu.Lock()
+	e.retention.Lock()
 	e.closedSeq++
 	x.closedSeq = e.closedSeq
 	e.closedQueue = append(e.closedQueue, closedEntry{x: x, seq: x.closedSeq})
-	for len(e.closedQueue)-e.closedHead > e.opts.RetainClosed {
+	e.closedLive++
+	for e.closedLive > e.opts.RetainClosed && e.closedHead < len(e.closedQueue) {
 		old := e.closedQueue[e.closedHead]
 		e.closedQueue[e.closedHead] = closedEntry{}
 		e.closedHead++
 		if old.x.closedSeq != old.seq {
-			continue
+			continue // left the queue already (redriven or forgotten)
 		}
-		e.evictLocked(old.x)
+		old.x.closedSeq = 0
+		e.closedLive--
+		e.evict(old.x)
 		victims = append(victims, old.x)
 	}
 	if e.closedHead > 1024 && e.closedHead*2 > len(e.closedQueue) {
@@ -486,28 +489,33 @@ func (e *Engine) closed(x *execution) {
 		clear(e.closedQueue[n:])
 		e.closedQueue, e.closedHead = e.closedQueue[:n], 0
 	}
-	if e.replaying {
-		for _, v := range victims {
-			e.deferredRelease = append(e.deferredRelease, v.locs...)
-		}
-		victims = nil
-	}
-	e.mu.Unlock()
 	if e.journal != nil {
-		for _, v := range victims {
-			e.journal.Release(v.locs...)
-		}
+		// Their records go once their tombstones are on disk (janitor.go).
+		e.forgetQueue = append(e.forgetQueue, victims...)
+	}
+	e.retention.Unlock()
+	for _, v := range victims {
+		v.machine.executionEvicted()
+	}
+	if len(victims) > 0 && e.journal != nil {
+		e.wakeJanitor()
 	}
 }
 
-// evictLocked forgets a closed execution. Called with e.mu held.
-func (e *Engine) evictLocked(x *execution) {
-	if e.executions[x.arn] == x {
-		delete(e.executions, x.arn)
+// leaveClosedQueue takes an execution out of the retention queue (its entry stays, stale).
+// Called with e.retention held.
+func (e *Engine) leaveClosedQueue(x *execution) {
+	if x.closedSeq != 0 {
+		x.closedSeq = 0
+		e.closedLive--
 	}
-	delete(e.byID, x.id)
-	x.evicted = true
-	x.machine.evicted++
+}
+
+// evict forgets a closed execution. Called with e.retention held.
+func (e *Engine) evict(x *execution) {
+	e.executions.CompareAndDelete(x.arn, x)
+	e.byID.CompareAndDelete(x.id, x)
+	x.evicted.Store(true)
 }
 
 func pageSize(maxResults int) (int, error) {

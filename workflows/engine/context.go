@@ -11,7 +11,21 @@ const timeFormat = "2006-01-02T15:04:05.000Z"
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
-func intNumber(i int) json.Number { return json.Number(strconv.Itoa(i)) }
+// smallNumbers are the numbers most context objects hold, made once.
+var smallNumbers = func() []json.Number {
+	out := make([]json.Number, 256)
+	for i := range out {
+		out[i] = json.Number(strconv.Itoa(i))
+	}
+	return out
+}()
+
+func intNumber(i int) json.Number {
+	if i >= 0 && i < len(smallNumbers) {
+		return smallNumbers[i]
+	}
+	return json.Number(strconv.Itoa(i))
+}
 
 // contextFor builds the context object ($$) for frame f's current state. The Execution and
 // StateMachine parts are built once per execution and shared; the top-level map is new on
@@ -40,7 +54,7 @@ func (x *execution) contextFor(f *frame, token string) map[string]any {
 		"State": map[string]any{
 			"EnteredTime": formatTime(f.enteredAt),
 			"Name":        f.state.Name,
-			"RetryCount":  json.Number(strconv.FormatInt(f.retryCount, 10)),
+			"RetryCount":  intNumber(int(f.retryCount)),
 		},
 	}
 	if token != "" {

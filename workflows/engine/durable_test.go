@@ -143,11 +143,7 @@ func TestDurableRetentionReleasesJournalSegments(t *testing.T) {
 		last = h.start(machine, fmt.Sprintf(`{"i":%d}`, i))
 		h.wait(last)
 	}
-	known := func() int {
-		h.e.mu.RLock()
-		defer h.e.mu.RUnlock()
-		return len(h.e.executions)
-	}
+	known := func() int { return len(h.e.allExecutions()) }
 	if n := known(); n != 10 {
 		t.Fatalf("%d executions known, want 10", n)
 	}

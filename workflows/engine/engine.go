@@ -77,16 +77,28 @@ type Engine struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// mu guards the state machines.
 	mu             sync.RWMutex
 	machines       map[string]*stateMachine // by ARN
-	executions     map[string]*execution    // by ARN, running and retained closed ones
-	byID           map[uint64]*execution
-	closedQueue    []closedEntry // closed executions, oldest first (the retention queue)
-	closedHead     int
-	running        atomic.Int64
-	nextExecID     uint64
+	allMachines    map[uint64]*stateMachine // by number, deleted ones too (executions outlive them)
 	nextMachineSeq uint64
-	closedSeq      uint64
+
+	executions sync.Map // ARN -> *execution, running and retained closed ones
+	byID       sync.Map // id -> *execution
+	running    atomic.Int64
+	nextExecID atomic.Uint64
+
+	// retention guards the queue of closed executions kept, and each execution's place in it.
+	retention   sync.Mutex
+	closedQueue []closedEntry // closed executions, oldest first
+	closedHead  int
+	closedSeq   uint64
+	closedLive  int          // entries of closedQueue still in it
+	forgetQueue []*execution // forgotten executions whose tombstones are not written yet
+
+	janitorWake     chan struct{}
+	tombstones      []tombstone         // owned by the janitor (by recovery before it starts)
+	carriedSegments map[uint64][]uint32 // during recovery: segments of replaced copies
 
 	// During recovery, journal records that are no longer needed are released only once the
 	// replay is over.
@@ -132,13 +144,14 @@ func New(opts Options) (*Engine, error) {
 		opts.MaxRunning = 1000000
 	}
 	e := &Engine{
-		opts:       opts,
-		clock:      opts.Clock,
-		log:        opts.Logger,
-		random:     opts.Random,
-		machines:   map[string]*stateMachine{},
-		executions: map[string]*execution{},
-		byID:       map[uint64]*execution{},
+		opts:            opts,
+		clock:           opts.Clock,
+		log:             opts.Logger,
+		random:          opts.Random,
+		machines:        map[string]*stateMachine{},
+		allMachines:     map[uint64]*stateMachine{},
+		janitorWake:     make(chan struct{}, 1),
+		carriedSegments: map[uint64][]uint32{},
 	}
 	e.runner = &tasks.Runner{Lambda: opts.Lambda, DynamoDB: opts.DynamoDB, Now: e.clock.Now}
 	e.queue.init()
@@ -167,19 +180,21 @@ func (e *Engine) Start(ctx context.Context) error {
 		e.workers.Add(1)
 		go e.worker()
 	}
-	e.mu.RLock()
-	var resume []*execution
-	for _, x := range e.executions {
-		if x.status == StatusRunning {
-			resume = append(resume, x)
-		}
+	if e.journal != nil {
+		e.workers.Add(1)
+		go e.janitor()
+		e.wakeJanitor()
 	}
-	e.mu.RUnlock()
-	for _, x := range resume {
+	for _, x := range e.allExecutions() {
 		x.mu.Lock()
-		x.resume()
+		running := x.status == StatusRunning
+		if running {
+			x.resume()
+		}
 		x.mu.Unlock()
-		e.kick(x)
+		if running {
+			e.kick(x)
+		}
 	}
 	return nil
 }
@@ -195,15 +210,31 @@ func (e *Engine) Close() error {
 	e.queue.close()
 	e.workers.Wait()
 	e.tasks.Wait()
-	e.mu.RLock()
-	for _, x := range e.executions {
+	for _, x := range e.allExecutions() {
 		x.mu.Lock()
 		x.stopTimers()
 		x.mu.Unlock()
 	}
-	e.mu.RUnlock()
 	if e.journal != nil {
 		return e.journal.Close()
+	}
+	return nil
+}
+
+// allExecutions lists the executions the engine knows.
+func (e *Engine) allExecutions() []*execution {
+	var out []*execution
+	e.executions.Range(func(_, v any) bool {
+		out = append(out, v.(*execution))
+		return true
+	})
+	return out
+}
+
+// lookupID finds an execution by its internal id.
+func (e *Engine) lookupID(id uint64) *execution {
+	if v, ok := e.byID.Load(id); ok {
+		return v.(*execution)
 	}
 	return nil
 }

@@ -79,8 +79,17 @@ type frame struct {
 	// Parallel and Map.
 	children []*frame
 	pending  int // Parallel: branches not done
+	// run is the state of a running Map state.
+	run *mapRun
 
-	// Map.
+	// Runtime only.
+	timer   clock.Timer
+	timerAt time.Time
+	inReady bool
+}
+
+// mapRun is the state of a Map state between MapStateStarted and its end.
+type mapRun struct {
 	items          []any
 	mapInput       any
 	nextItem       int
@@ -91,11 +100,7 @@ type frame struct {
 	toleratedPct   float64
 	results        []any
 	firstFailure   *failure
-
-	// Runtime only.
-	timer   clock.Timer
-	timerAt time.Time
-	inReady bool
+	context        map[string]any // the context object of the Map state, for ItemSelector
 }
 
 // execution is one execution: its identity, its history and the fold of that history.
@@ -138,9 +143,16 @@ type execution struct {
 	contextBase  map[string]any // Execution and StateMachine parts of the context object
 	redrivable   bool
 
-	// Guarded by Engine.mu.
+	// closedSeq is the execution's number in the retention queue (guarded by
+	// Engine.retention); evicted is set once it is forgotten.
 	closedSeq uint64
-	evicted   bool
+	evicted   atomic.Bool
+	// segments lists the journal segments that held earlier copies of the execution's records
+	// (guarded by Engine.retention).
+	segments []uint32
+	// dropped is set (under Engine.retention) when recovery has released the execution's
+	// records itself.
+	dropped bool
 }
 
 func (x *execution) markReady(f *frame) {
@@ -257,7 +269,7 @@ func (x *execution) apply(ev *event) {
 	case EventPassStateExited, EventChoiceStateExited, EventWaitStateExited, EventSucceedStateExited,
 		EventTaskStateExited, EventParallelStateExited, EventMapStateExited:
 		x.clearTask(f)
-		f.children, f.items, f.results, f.mapInput, f.result = nil, nil, nil, nil, nil
+		f.children, f.run, f.result = nil, nil, nil
 		if ev.next == "" {
 			f.phase = phaseDone
 			f.output = ev.output
@@ -322,39 +334,39 @@ func (x *execution) apply(ev *event) {
 		x.applyFailure(f, ev)
 
 	case EventMapStateStarted:
-		f.mapInput = ev.input
-		f.items, _ = ev.output.([]any)
+		f.run = &mapRun{mapInput: ev.input}
+		f.run.items, _ = ev.output.([]any)
 		limits := ev.mapLimits()
-		f.maxConcurrency, f.toleratedCount, f.toleratedPct = limits.maxConcurrency, limits.toleratedCount, limits.toleratedPct
-		f.results = make([]any, len(f.items))
-		f.children = make([]*frame, len(f.items))
-		f.nextItem, f.runningItems, f.failedItems, f.firstFailure = 0, 0, 0, nil
+		f.run.maxConcurrency, f.run.toleratedCount, f.run.toleratedPct = limits.maxConcurrency, limits.toleratedCount, limits.toleratedPct
+		f.run.results = make([]any, len(f.run.items))
+		f.children = make([]*frame, len(f.run.items))
+		f.run.nextItem, f.run.runningItems, f.run.failedItems, f.run.firstFailure = 0, 0, 0, nil
 		f.phase = phaseChildren
 	case EventMapIterationStarted:
 		i := int(ev.index)
-		if i < len(f.items) {
+		if i < len(f.run.items) {
 			child := x.newFrame(f, f.state.Iterator, ev.index, ev.input, ev.id)
-			child.mapValue = f.items[i]
+			child.mapValue = f.run.items[i]
 			f.children[i] = child
-			f.nextItem = i + 1
-			f.runningItems++
+			f.run.nextItem = i + 1
+			f.run.runningItems++
 			x.markReady(child)
 		}
 	case EventMapIterationSucceeded:
 		if p := f.parent; p != nil {
 			f.succeeded = true
-			p.results[f.index] = f.output
-			p.runningItems--
+			p.run.results[f.index] = f.output
+			p.run.runningItems--
 			x.release(f)
 			x.markReady(p)
 		}
 	case EventMapIterationFailed:
 		if p := f.parent; p != nil {
-			p.results[f.index] = errorOutput(ev.failure)
-			p.runningItems--
-			p.failedItems++
-			if p.firstFailure == nil {
-				p.firstFailure = ev.failure
+			p.run.results[f.index] = errorOutput(ev.failure)
+			p.run.runningItems--
+			p.run.failedItems++
+			if p.run.firstFailure == nil {
+				p.run.firstFailure = ev.failure
 			}
 			f.phase = phaseFinished
 			x.markReady(p)
@@ -363,8 +375,8 @@ func (x *execution) apply(ev *event) {
 		for _, child := range f.children {
 			x.release(child)
 		}
-		f.result = f.results
-		f.children, f.items, f.results = nil, nil, nil
+		f.result = f.run.results
+		f.children, f.run = nil, nil
 		f.phase = phaseResult
 	}
 }

@@ -242,10 +242,7 @@ func (x *execution) history() ([]event, uint64, error) {
 		}
 		r.uvarint()
 		if r.bool() {
-			r.uvarint()
-			for i := 0; i < 5; i++ {
-				r.string()
-			}
+			skipIdentity(r)
 		}
 		ev, err := decodeEvent(r)
 		if err != nil {

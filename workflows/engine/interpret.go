@@ -359,14 +359,14 @@ func (x *execution) frameFailed(f *frame, err *states.Error) (event, bool) {
 // done or too many failed.
 func (x *execution) mapProgress(f *frame) (event, bool) {
 	s := f.state
-	total := len(f.items)
-	if f.failedItems > 0 {
-		tolerated := f.toleratedCount >= 0 || f.toleratedPct >= 0
+	total := len(f.run.items)
+	if f.run.failedItems > 0 {
+		tolerated := f.run.toleratedCount >= 0 || f.run.toleratedPct >= 0
 		exceeded := !tolerated ||
-			(f.toleratedCount >= 0 && int64(f.failedItems) > f.toleratedCount) ||
-			(f.toleratedPct >= 0 && float64(f.failedItems)*100 > f.toleratedPct*float64(total))
+			(f.run.toleratedCount >= 0 && int64(f.run.failedItems) > f.run.toleratedCount) ||
+			(f.run.toleratedPct >= 0 && float64(f.run.failedItems)*100 > f.run.toleratedPct*float64(total))
 		if exceeded {
-			err := &states.Error{Name: f.firstFailure.name, Cause: f.firstFailure.cause}
+			err := &states.Error{Name: f.run.firstFailure.name, Cause: f.run.firstFailure.cause}
 			if tolerated {
 				err = states.NewError(states.ErrExceedToleratedFailureThreshold, "The specified tolerated failure threshold was exceeded")
 			}
@@ -374,22 +374,28 @@ func (x *execution) mapProgress(f *frame) (event, bool) {
 				failure: &failure{name: err.Name, cause: err.Cause, decision: x.decideFailure(f, err)}}, true
 		}
 	}
-	if f.nextItem < total && (f.maxConcurrency <= 0 || f.runningItems < f.maxConcurrency) {
-		i := f.nextItem
+	if f.run.nextItem < total && (f.run.maxConcurrency <= 0 || f.run.runningItems < f.run.maxConcurrency) {
+		i := f.run.nextItem
 		var ctx any
 		if s.ItemSelector != nil {
-			ctx = x.contextFor(f, "")
-			if m, ok := ctx.(map[string]any); ok {
-				m["Map"] = map[string]any{"Item": map[string]any{"Index": intNumber(i), "Value": f.items[i]}}
+			// The parts of the context object that do not change from item to item are
+			// built once per Map state.
+			if f.run.context == nil {
+				f.run.context = x.contextFor(f, "")
+			}
+			base := f.run.context
+			ctx = map[string]any{
+				"Execution": base["Execution"], "StateMachine": base["StateMachine"], "State": base["State"],
+				"Map": map[string]any{"Item": map[string]any{"Index": intNumber(i), "Value": f.run.items[i]}},
 			}
 		}
-		input, err := s.ItemInput(f.mapInput, f.items[i], ctx)
+		input, err := s.ItemInput(f.run.mapInput, f.run.items[i], ctx)
 		if err != nil {
 			return x.fail(f, err)
 		}
 		return event{typ: EventMapIterationStarted, frame: f.id, previous: f.lastID, name: s.Name, index: int32(i), input: input}, true
 	}
-	if f.nextItem == total && f.runningItems == 0 {
+	if f.run.nextItem == total && f.run.runningItems == 0 {
 		return event{typ: EventMapStateSucceeded, frame: f.id, previous: x.lastID, name: s.Name}, true
 	}
 	return event{}, false

@@ -7,26 +7,53 @@ import (
 	"errors"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fasttrack/fasttrack/workflows/engine/asl"
-	"github.com/fasttrack/fasttrack/workflows/engine/journal"
 	"github.com/fasttrack/fasttrack/workflows/engine/tasks"
 )
 
-// stateMachine is a state machine and its revisions. Guarded by Engine.mu.
+// stateMachine is a state machine and its revisions. Guarded by Engine.mu, except the list of
+// executions, guarded by its own mutex.
 type stateMachine struct {
-	seq        uint64
-	arn        string
-	name       string
-	typ        string
-	created    time.Time
-	current    *revision
-	revisions  map[string]*revision
-	deleted    bool
+	seq       uint64
+	arn       string
+	name      string
+	typ       string
+	created   time.Time
+	current   *revision
+	revisions map[string]*revision
+	deleted   bool
+
+	listMu     sync.Mutex
 	executions []*execution // in start order, oldest first; evicted ones are dropped lazily
 	evicted    int
-	records    []journal.Location // journal records of the machine (create, updates, delete)
+}
+
+// addExecution appends a new execution to the machine's list.
+func (sm *stateMachine) addExecution(x *execution) {
+	sm.listMu.Lock()
+	sm.executions = append(sm.executions, x)
+	sm.listMu.Unlock()
+}
+
+// executionEvicted counts a forgotten execution; the list drops them once they are many.
+func (sm *stateMachine) executionEvicted() {
+	sm.listMu.Lock()
+	defer sm.listMu.Unlock()
+	sm.evicted++
+	if sm.evicted > 64 && sm.evicted*2 > len(sm.executions) {
+		kept := sm.executions[:0]
+		for _, x := range sm.executions {
+			if !x.evicted.Load() {
+				kept = append(kept, x)
+			}
+		}
+		clear(sm.executions[len(kept):])
+		sm.executions, sm.evicted = kept, 0
+	}
 }
 
 // revision is one version of a state machine's definition and role; executions keep the
@@ -37,6 +64,9 @@ type revision struct {
 	program    *asl.Program
 	roleARN    string
 	updated    time.Time
+	// eventHint is how many events the last execution of this revision had, so that the next
+	// one allocates its history once.
+	eventHint atomic.Int32
 }
 
 // StateMachine describes a state machine (DescribeStateMachine).
@@ -174,14 +204,14 @@ func (e *Engine) CreateStateMachine(ctx context.Context, in CreateStateMachineIn
 	sm := &stateMachine{seq: e.nextMachineSeq, arn: arn, name: in.Name, typ: "STANDARD", created: now, current: rev,
 		revisions: map[string]*revision{rev.id: rev}}
 	e.machines[arn] = sm
-	var seq uint64
-	if e.journal != nil {
-		seq = e.persistMachine(sm, rev, recMachineCreated)
-	}
-	e.mu.Unlock()
-	if err := e.waitDurable(ctx, seq); err != nil {
+	e.allMachines[sm.seq] = sm
+	if err := e.saveMachinesLocked(); err != nil {
+		delete(e.machines, arn)
+		delete(e.allMachines, sm.seq)
+		e.mu.Unlock()
 		return nil, err
 	}
+	e.mu.Unlock()
 	return &CreateStateMachineOutput{StateMachineArn: arn, CreationDate: now}, nil
 }
 
@@ -298,14 +328,13 @@ func (e *Engine) UpdateStateMachine(ctx context.Context, in UpdateStateMachineIn
 	}
 	sm.current = rev
 	sm.revisions[rev.id] = rev
-	var seq uint64
-	if e.journal != nil {
-		seq = e.persistMachine(sm, rev, recMachineUpdated)
-	}
-	e.mu.Unlock()
-	if err := e.waitDurable(ctx, seq); err != nil {
+	if err := e.saveMachinesLocked(); err != nil {
+		sm.current = cur
+		delete(sm.revisions, rev.id)
+		e.mu.Unlock()
 		return nil, err
 	}
+	e.mu.Unlock()
 	return &UpdateStateMachineOutput{UpdateDate: rev.updated, RevisionId: rev.id}, nil
 }
 
@@ -323,12 +352,14 @@ func (e *Engine) DeleteStateMachine(ctx context.Context, arn string) error {
 	}
 	sm.deleted = true
 	delete(e.machines, arn)
-	var seq uint64
-	if e.journal != nil {
-		seq = e.persistMachine(sm, nil, recMachineDeleted)
+	if err := e.saveMachinesLocked(); err != nil {
+		sm.deleted = false
+		e.machines[arn] = sm
+		e.mu.Unlock()
+		return err
 	}
 	e.mu.Unlock()
-	return e.waitDurable(ctx, seq)
+	return nil
 }
 
 // waitDurable waits until journal record seq is on disk (nothing to wait for in memory mode).

@@ -3,18 +3,23 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/fasttrack/fasttrack/workflows/engine/journal"
 	"github.com/fasttrack/fasttrack/workflows/engine/jsonvalue"
 )
 
-// Journal record kinds.
+// Journal record kinds. State machines are kept beside the journal (store.go).
 const (
-	recMachineCreated byte = 1
-	recMachineUpdated byte = 2
-	recMachineDeleted byte = 3
-	recEvent          byte = 4
+	// recEvent is one history event of an execution; the first one of an execution also
+	// carries its identity (name, state machine, revision, input) and its generation: a later
+	// copy of the execution, written by compaction, has a higher generation and replaces the
+	// earlier one on replay.
+	recEvent byte = 4
+	// recForget says an execution was forgotten (retention): its records, wherever they still
+	// are, must not bring it back.
+	recForget byte = 5
 )
 
 // Event field flags.
@@ -28,32 +33,6 @@ const (
 	hasName
 )
 
-// persistMachine appends a state machine record. Called with e.mu held.
-func (e *Engine) persistMachine(sm *stateMachine, rev *revision, kind byte) uint64 {
-	w := encoder{buf: make([]byte, 0, 256)}
-	w.byte(kind)
-	w.string(sm.arn)
-	switch kind {
-	case recMachineCreated:
-		w.uvarint(sm.seq)
-		w.string(sm.name)
-		w.varint(sm.created.UnixNano())
-		fallthrough
-	case recMachineUpdated:
-		w.string(rev.id)
-		w.string(rev.definition)
-		w.string(rev.roleARN)
-		w.varint(rev.updated.UnixNano())
-	}
-	loc, seq, err := e.journal.Append(w.buf)
-	if err != nil {
-		e.log.Error("engine: journal append failed", "error", err)
-		return 0
-	}
-	sm.records = append(sm.records, loc)
-	return seq
-}
-
 // persistEvent appends an event record. Called with x.mu held.
 func (e *Engine) persistEvent(x *execution, ev *event) {
 	w := encoder{buf: make([]byte, 0, 128)}
@@ -64,7 +43,7 @@ func (e *Engine) persistEvent(x *execution, ev *event) {
 		w.uvarint(uint64(x.generation))
 		w.string(x.arn)
 		w.string(x.name)
-		w.string(x.machine.arn)
+		w.uvarint(x.machine.seq)
 		w.string(x.revision.id)
 		w.string(x.inputText)
 	}
@@ -222,11 +201,12 @@ func isExited(t EventType) bool {
 	return false
 }
 
-// recover rebuilds state machines and executions from the journal: every record is folded in,
-// in the order it was written.
+// recover rebuilds state machines and executions: the machines from their file, the
+// executions by folding every journal record in the order it was written.
 func (e *Engine) recover(ctx context.Context) error {
-	all := map[string]*stateMachine{} // deleted ones too: executions may outlive their machine
-	var recErr error
+	if err := e.loadMachines(); err != nil {
+		return err
+	}
 	e.replaying = true
 	defer func() { e.replaying = false }()
 	err := e.journal.Replay(func(loc journal.Location, payload []byte) error {
@@ -235,89 +215,58 @@ func (e *Engine) recover(ctx context.Context) error {
 		}
 		r := &decoder{buf: payload}
 		switch kind := r.byte(); kind {
-		case recMachineCreated, recMachineUpdated, recMachineDeleted:
-			return e.replayMachine(r, kind, loc, all)
 		case recEvent:
-			return e.replayEvent(r, loc, all)
+			return e.replayEvent(r, loc)
+		case recForget:
+			return e.replayForget(r, loc)
 		default:
-			recErr = fmt.Errorf("unknown record kind %d at %v", kind, loc)
-			return recErr
+			return fmt.Errorf("unknown record kind %d at %v", kind, loc)
 		}
 	})
 	if err != nil {
 		return err
 	}
-	for _, x := range e.executions {
-		if x.id > e.nextExecID {
-			e.nextExecID = x.id
+	// Retention applies in the order executions closed, which compaction may have changed in
+	// the journal.
+	var closed []*execution
+	for _, x := range e.allExecutions() {
+		if x.id > e.nextExecID.Load() {
+			e.nextExecID.Store(x.id)
+		}
+		if x.status != StatusRunning {
+			closed = append(closed, x)
 		}
 	}
+	sort.Slice(closed, func(i, j int) bool {
+		a, b := closed[i], closed[j]
+		if !a.stopTime.Equal(b.stopTime) {
+			return a.stopTime.Before(b.stopTime)
+		}
+		return a.id < b.id
+	})
 	e.replaying = false
+	for _, x := range closed {
+		e.retain(x)
+	}
 	e.journal.Release(e.deferredRelease...)
 	e.deferredRelease = nil
 	return nil
 }
 
-func (e *Engine) replayMachine(r *decoder, kind byte, loc journal.Location, all map[string]*stateMachine) error {
-	arn := r.string()
-	sm := all[arn]
-	switch kind {
-	case recMachineCreated:
-		seq := r.uvarint()
-		name := r.string()
-		created := time.Unix(0, r.varint()).UTC()
-		if sm == nil || sm.deleted {
-			sm = &stateMachine{seq: seq, arn: arn, name: name, typ: "STANDARD", created: created, revisions: map[string]*revision{}}
-			all[arn] = sm
-		}
-		if seq > e.nextMachineSeq {
-			e.nextMachineSeq = seq
-		}
-		fallthrough
-	case recMachineUpdated:
-		if sm == nil {
-			return fmt.Errorf("update of unknown state machine %s", arn)
-		}
-		rev := &revision{id: r.string(), definition: r.string(), roleARN: r.string()}
-		rev.updated = time.Unix(0, r.varint()).UTC()
-		if r.err != nil {
-			return r.err
-		}
-		prog, err := Compile(rev.definition)
-		if err != nil {
-			return fmt.Errorf("state machine %s revision %s no longer compiles: %w", arn, rev.id, err)
-		}
-		rev.program = prog
-		sm.revisions[rev.id] = rev
-		sm.current = rev
-		sm.deleted = false
-		e.machines[arn] = sm
-	case recMachineDeleted:
-		if sm != nil {
-			sm.deleted = true
-			delete(e.machines, arn)
-		}
-	}
-	if sm != nil {
-		sm.records = append(sm.records, loc)
-	}
-	return r.err
-}
-
-func (e *Engine) replayEvent(r *decoder, loc journal.Location, all map[string]*stateMachine) error {
+func (e *Engine) replayEvent(r *decoder, loc journal.Location) error {
 	id := r.uvarint()
-	x := e.byID[id]
+	x := e.lookupID(id)
 	var started *execution
 	if r.bool() {
 		// The record that starts an execution carries its identity before the event.
 		generation := uint32(r.uvarint())
-		arn, name, machineARN, revisionID, inputText := r.string(), r.string(), r.string(), r.string(), r.string()
+		arn, name, machineSeq, revisionID, inputText := r.string(), r.string(), r.uvarint(), r.string(), r.string()
 		if r.err != nil {
 			return r.err
 		}
-		sm := all[machineARN]
+		sm := e.allMachines[machineSeq]
 		if sm == nil {
-			return fmt.Errorf("execution %s of unknown state machine %s", arn, machineARN)
+			return fmt.Errorf("execution %s of unknown state machine %d", arn, machineSeq)
 		}
 		rev := sm.revisions[revisionID]
 		if rev == nil {
@@ -327,22 +276,24 @@ func (e *Engine) replayEvent(r *decoder, loc journal.Location, all map[string]*s
 		if err != nil {
 			return fmt.Errorf("execution %s: input: %w", arn, err)
 		}
-		if x != nil && generation <= x.generation {
-			return fmt.Errorf("execution %s started twice in the journal", arn)
-		}
 		if x != nil {
+			if generation <= x.generation {
+				return fmt.Errorf("execution %s started twice in the journal", arn)
+			}
 			// A later copy of the execution (written by compaction) replaces the earlier one.
-			e.forget(x)
+			e.forget(x, false)
 		}
 		started = &execution{engine: e, id: id, arn: arn, name: name, machine: sm, revision: rev, program: rev.program,
-			inputText: inputText, input: input, generation: generation}
+			inputText: inputText, input: input, generation: generation, segments: e.carriedSegments[id]}
+		delete(e.carriedSegments, id)
 		x = started
-		e.executions[arn] = x
-		e.byID[id] = x
-		sm.executions = append(sm.executions, x)
+		e.executions.Store(arn, x)
+		e.byID.Store(id, x)
+		sm.addExecution(x)
 		e.running.Add(1)
 	} else if x == nil {
-		// Events of an execution whose start was released (it was forgotten): skip them.
+		// An event of an execution whose start is gone (it was forgotten): nothing to do.
+		e.deferredRelease = append(e.deferredRelease, loc)
 		return r.err
 	}
 	ev, err := decodeEvent(r)
@@ -353,9 +304,6 @@ func (e *Engine) replayEvent(r *decoder, loc journal.Location, all map[string]*s
 		return fmt.Errorf("execution %s: its first record is %s", x.arn, ev.typ)
 	}
 	x.locs = append(x.locs, loc)
-	if ev.id > x.nextID {
-		x.nextID = ev.id
-	}
 	x.events = append(x.events, ev)
 	wasRunning := x.status == StatusRunning
 	x.apply(&x.events[len(x.events)-1])
@@ -365,4 +313,31 @@ func (e *Engine) replayEvent(r *decoder, loc journal.Location, all map[string]*s
 		e.reopened(x)
 	}
 	return nil
+}
+
+// replayForget folds a tombstone: the execution it names is forgotten, and the tombstone stays
+// until none of the execution's records is left on disk.
+func (e *Engine) replayForget(r *decoder, loc journal.Location) error {
+	id, generation := r.uvarint(), uint32(r.uvarint())
+	if r.err != nil {
+		return r.err
+	}
+	x := e.lookupID(id)
+	if x == nil || x.generation > generation {
+		e.deferredRelease = append(e.deferredRelease, loc)
+		return nil
+	}
+	e.forget(x, true)
+	e.tombstones = append(e.tombstones, tombstone{loc: loc, segments: segmentsOf(x.locs)})
+	return nil
+}
+
+// skipIdentity reads past the identity an execution's first record carries.
+func skipIdentity(r *decoder) {
+	r.uvarint() // generation
+	r.string()  // ARN
+	r.string()  // name
+	r.uvarint() // state machine
+	r.string()  // revision
+	r.string()  // input
 }

@@ -35,14 +35,14 @@ func (e *Engine) RedriveExecution(ctx context.Context, arn string) (time.Time, e
 		x.mu.Unlock()
 		return time.Time{}, errorf(CodeExecutionLimitExceeded, "Execution Limit Exceeded: %d executions are running", e.opts.MaxRunning)
 	}
-	e.mu.Lock()
-	if x.evicted {
-		e.mu.Unlock()
+	e.retention.Lock()
+	if x.evicted.Load() {
+		e.retention.Unlock()
 		x.mu.Unlock()
 		return time.Time{}, errorf(CodeExecutionDoesNotExist, "Execution Does Not Exist: '%s'", arn)
 	}
-	x.closedSeq = 0 // leaves the retention queue
-	e.mu.Unlock()
+	e.leaveClosedQueue(x)
+	e.retention.Unlock()
 	e.running.Add(1)
 	x.record(event{typ: EventExecutionRedriven, previous: x.lastID, index: int32(x.redriveCount + 1)})
 	when, seq := x.redriveTime, x.lastSeq
@@ -87,15 +87,15 @@ func (x *execution) redriveFrame(f *frame) {
 		f.failure = nil
 		f.phase = phaseChildren
 	case hasChildren:
-		f.runningItems, f.failedItems, f.firstFailure = 0, 0, nil
+		f.run.runningItems, f.run.failedItems, f.run.firstFailure = 0, 0, nil
 		for i, child := range f.children {
 			if child == nil || child.succeeded {
 				continue
 			}
-			f.results[i] = nil
+			f.run.results[i] = nil
 			x.redriveFrame(child)
 			if child.phase != phaseDone {
-				f.runningItems++
+				f.run.runningItems++
 			}
 		}
 		f.failure = nil
@@ -127,34 +127,4 @@ func (x *execution) resume() {
 		}
 		x.markReady(f)
 	}
-}
-
-// forget drops an execution replaced by a later copy of itself in the journal.
-func (e *Engine) forget(x *execution) {
-	e.mu.Lock()
-	if e.executions[x.arn] == x {
-		delete(e.executions, x.arn)
-	}
-	delete(e.byID, x.id)
-	x.evicted = true
-	x.machine.evicted++
-	x.closedSeq = 0
-	if e.replaying {
-		e.deferredRelease = append(e.deferredRelease, x.locs...)
-	}
-	e.mu.Unlock()
-	if x.status == StatusRunning || x.status == "" {
-		e.running.Add(-1)
-	}
-	if !e.replaying && e.journal != nil {
-		e.journal.Release(x.locs...)
-	}
-}
-
-// reopened takes a redriven execution out of the retention queue during recovery.
-func (e *Engine) reopened(x *execution) {
-	e.mu.Lock()
-	x.closedSeq = 0
-	e.mu.Unlock()
-	e.running.Add(1)
 }

@@ -87,6 +87,7 @@ type segment struct {
 	size    int64 // bytes handed to the writer (written or pending)
 	written int64 // bytes written to the file
 	live    int64 // records not released
+	records int64 // records written to it
 }
 
 // Journal is an open journal. Its methods are safe for concurrent use.
@@ -195,7 +196,7 @@ func (j *Journal) Replay(fn func(loc Location, payload []byte) error) error {
 				}
 			}
 		}
-		seg.size, seg.written, seg.live = good, good, count
+		seg.size, seg.written, seg.live, seg.records = good, good, count, count
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -335,6 +336,7 @@ func (j *Journal) Append(payload []byte) (Location, uint64, error) {
 	last.data, last.seq = buf, seq
 	seg.size += need
 	seg.live++
+	seg.records++
 	select {
 	case j.wake <- struct{}{}:
 	default:
@@ -530,10 +532,11 @@ func (j *Journal) removeLocked(seg *segment) {
 
 // SegmentStats describes one segment.
 type SegmentStats struct {
-	ID     uint32
-	Bytes  int64
-	Live   int64
-	Active bool
+	ID      uint32
+	Bytes   int64
+	Live    int64 // records not released
+	Records int64 // records in it
+	Active  bool  // the segment being written
 }
 
 // Segments describes the segments on disk, oldest first.
@@ -543,25 +546,33 @@ func (j *Journal) Segments() []SegmentStats {
 	out := make([]SegmentStats, 0, len(j.segments))
 	for _, id := range j.sortedIDs() {
 		s := j.segments[id]
-		out = append(out, SegmentStats{ID: id, Bytes: s.size, Live: s.live, Active: s == j.active})
+		out = append(out, SegmentStats{ID: id, Bytes: s.size, Live: s.live, Records: s.records, Active: s == j.active})
 	}
 	return out
 }
 
-// Compact returns the segments, other than the one being written, in which at most
-// maxLive records are still live: the owner can append those records again, release the old
-// copies, and the segments go away.
-func (j *Journal) Compact(maxLive int64) []uint32 {
+// Compact returns the segments, other than the one being written, in which at most the given
+// fraction of records is still live: the owner can append those records again, release the
+// old copies, and the segments go away.
+func (j *Journal) Compact(maxLiveFraction float64) []uint32 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	var out []uint32
 	for _, id := range j.sortedIDs() {
 		s := j.segments[id]
-		if s != j.active && s.live <= maxLive {
+		if s != j.active && s.written >= s.size && float64(s.live) <= maxLiveFraction*float64(s.records) {
 			out = append(out, id)
 		}
 	}
 	return out
+}
+
+// HasSegment reports whether a segment is still on disk.
+func (j *Journal) HasSegment(id uint32) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	_, ok := j.segments[id]
+	return ok
 }
 
 // Close writes and syncs everything appended so far, then closes the files.

@@ -202,15 +202,18 @@ func TestReleasedSegmentsAreDeleted(t *testing.T) {
 			inFirst = append(inFirst, l)
 		}
 	}
-	if got := j.Compact(int64(len(inFirst))); len(got) == 0 || got[0] != first {
-		t.Fatalf("Compact(%d) = %v, want the first segment %d among them", len(inFirst), got, first)
+	if got := j.Compact(0.5); len(got) != 0 {
+		t.Fatalf("Compact(0.5) = %v with every record live", got)
 	}
 	j.Release(inFirst[:len(inFirst)-1]...)
+	if got := j.Compact(0.5); len(got) == 0 || got[0] != first || !j.HasSegment(first) {
+		t.Fatalf("Compact(0.5) = %v, want the first segment %d among them", got, first)
+	}
 	if _, err := os.Stat(filepath.Join(dir, segmentName(first))); err != nil {
 		t.Fatalf("segment deleted while a record in it is live: %v", err)
 	}
 	j.Release(inFirst[len(inFirst)-1])
-	if _, err := os.Stat(filepath.Join(dir, segmentName(first))); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(dir, segmentName(first))); !os.IsNotExist(err) || j.HasSegment(first) {
 		t.Fatalf("fully released segment still on disk: %v", err)
 	}
 	if _, err := j.Read(inFirst[0]); err == nil {
