@@ -455,6 +455,7 @@ func (e *Engine) closed(x *execution) {
 	if x.status == StatusSucceeded {
 		// Frames are kept only for executions that can be redriven.
 		x.frames = nil
+		x.input, x.contextBase = nil, nil
 	}
 	e.running.Add(-1)
 	if !e.replaying {

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"sort"
+	"reflect"
 	"strconv"
 	"unicode/utf8"
 )
@@ -22,6 +22,31 @@ func (w *encoder) float(f float64) {
 func (w *encoder) string(s string)   { w.uvarint(uint64(len(s))); w.buf = append(w.buf, s...) }
 func (w *encoder) bool(b bool)       { w.byte(boolByte(b)) }
 func (w *encoder) value(v any) error { return w.valueInto(v) }
+
+// sameValue reports whether two values are the same value (the same map or slice, or equal
+// scalars): cheap, and enough to see that a state's input is the output before it.
+func sameValue(a, b any) bool {
+	switch av := a.(type) {
+	case map[string]any:
+		bv, ok := b.(map[string]any)
+		return ok && reflect.ValueOf(av).UnsafePointer() == reflect.ValueOf(bv).UnsafePointer()
+	case []any:
+		bv, ok := b.([]any)
+		return ok && len(av) == len(bv) && cap(av) == cap(bv) && (len(av) == 0 || &av[0] == &bv[0])
+	case string:
+		bv, ok := b.(string)
+		return ok && av == bv
+	case json.Number:
+		bv, ok := b.(json.Number)
+		return ok && av == bv
+	case bool:
+		bv, ok := b.(bool)
+		return ok && av == bv
+	case nil:
+		return b == nil
+	}
+	return false
+}
 
 func boolByte(b bool) byte {
 	if b {
@@ -127,7 +152,7 @@ func (r *decoder) rawValue() []byte {
 }
 
 // appendJSON writes v (a value as jsonvalue decodes it, or built by the engine from such
-// values) as compact JSON with sorted keys.
+// values) as compact JSON (keys in map order).
 func appendJSON(buf []byte, v any) ([]byte, error) {
 	switch t := v.(type) {
 	case nil:
@@ -145,20 +170,18 @@ func appendJSON(buf []byte, v any) ([]byte, error) {
 		}
 		return append(buf, t...), nil
 	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		// Key order does not matter to the journal, which only reads the value back.
 		buf = append(buf, '{')
-		for i, k := range keys {
-			if i > 0 {
+		first := true
+		for k, v := range t {
+			if !first {
 				buf = append(buf, ',')
 			}
+			first = false
 			buf = appendString(buf, k)
 			buf = append(buf, ':')
 			var err error
-			if buf, err = appendJSON(buf, t[k]); err != nil {
+			if buf, err = appendJSON(buf, v); err != nil {
 				return nil, err
 			}
 		}

@@ -244,7 +244,11 @@ func (x *execution) history() ([]event, uint64, error) {
 		if r.bool() {
 			skipIdentity(r)
 		}
-		ev, err := decodeEvent(r)
+		var prev *event
+		if n := len(events); n > 0 {
+			prev = &events[n-1]
+		}
+		ev, err := decodeEvent(r, prev)
 		if err != nil {
 			return nil, 0, errorf(CodeInternalError, "journal record at %v: %v", loc, err)
 		}

@@ -31,6 +31,9 @@ const (
 	hasTask
 	hasLimits
 	hasName
+	// inputIsPrevious: the input is the previous event's output (a state entered with what the
+	// state before it put out), written once.
+	inputIsPrevious
 )
 
 // persistEvent appends an event record. Called with x.mu held.
@@ -39,6 +42,10 @@ func (e *Engine) persistEvent(x *execution, ev *event) {
 	w.byte(recEvent)
 	w.uvarint(x.id)
 	w.bool(ev.typ == EventExecutionStarted)
+	var prev *event
+	if n := len(x.events); n > 0 {
+		prev = &x.events[n-1]
+	}
 	if ev.typ == EventExecutionStarted {
 		w.uvarint(uint64(x.generation))
 		w.string(x.arn)
@@ -47,7 +54,7 @@ func (e *Engine) persistEvent(x *execution, ev *event) {
 		w.string(x.revision.id)
 		w.string(x.inputText)
 	}
-	if err := encodeEvent(&w, ev); err != nil {
+	if err := encodeEvent(&w, ev, prev); err != nil {
 		e.log.Error("engine: event cannot be encoded", "execution", x.arn, "error", err)
 		return
 	}
@@ -60,7 +67,7 @@ func (e *Engine) persistEvent(x *execution, ev *event) {
 	x.lastSeq = seq
 }
 
-func encodeEvent(w *encoder, ev *event) error {
+func encodeEvent(w *encoder, ev *event, prev *event) error {
 	w.byte(byte(ev.typ))
 	w.uvarint(uint64(ev.frame))
 	w.uvarint(uint64(ev.id))
@@ -88,6 +95,9 @@ func encodeEvent(w *encoder, ev *event) error {
 	}
 	if ev.name != "" {
 		flags |= hasName
+	}
+	if flags&hasInput != 0 && prev != nil && prev.output != nil && sameValue(ev.input, prev.output) {
+		flags = flags&^hasInput | inputIsPrevious
 	}
 	w.byte(flags)
 	if flags&hasName != 0 {
@@ -130,7 +140,7 @@ func encodeEvent(w *encoder, ev *event) error {
 	return nil
 }
 
-func decodeEvent(r *decoder) (event, error) {
+func decodeEvent(r *decoder, prev *event) (event, error) {
 	var ev event
 	ev.typ = EventType(r.byte())
 	ev.frame = int32(r.uvarint())
@@ -147,6 +157,12 @@ func decodeEvent(r *decoder) (event, error) {
 		if ev.input, err = decodeValue(r.rawValue()); err != nil {
 			return ev, err
 		}
+	}
+	if flags&inputIsPrevious != 0 {
+		if prev == nil {
+			return ev, fmt.Errorf("engine: event %d refers to a previous event it does not have", ev.id)
+		}
+		ev.input = prev.output
 	}
 	if flags&hasOutput != 0 {
 		if ev.output, err = decodeValue(r.rawValue()); err != nil {
@@ -296,7 +312,11 @@ func (e *Engine) replayEvent(r *decoder, loc journal.Location) error {
 		e.deferredRelease = append(e.deferredRelease, loc)
 		return r.err
 	}
-	ev, err := decodeEvent(r)
+	var prev *event
+	if n := len(x.events); n > 0 && started == nil {
+		prev = &x.events[n-1]
+	}
+	ev, err := decodeEvent(r, prev)
 	if err != nil {
 		return fmt.Errorf("execution %s: %w", x.arn, err)
 	}
