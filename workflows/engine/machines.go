@@ -131,19 +131,6 @@ type DefinitionError struct {
 
 func (e *DefinitionError) Error() string { return e.Code + ": " + e.Message }
 
-// apiError converts any error of this package into an *Error.
-func apiError(err error) *Error {
-	var ae *Error
-	if errors.As(err, &ae) {
-		return ae
-	}
-	var de *DefinitionError
-	if errors.As(err, &de) {
-		return &Error{Code: de.Code, Message: de.Message}
-	}
-	return &Error{Code: CodeInternalError, Message: err.Error()}
-}
-
 func newRevisionID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])

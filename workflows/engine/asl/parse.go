@@ -709,7 +709,7 @@ func (p *parser) task(s *State, obj *object, loc string) {
 func checkARN(resource string) error {
 	parts := strings.SplitN(resource, ":", 6)
 	if len(parts) < 6 || parts[0] != "arn" || parts[1] == "" || parts[2] == "" || parts[5] == "" {
-		return fmt.Errorf("Value is not a valid resource ARN: %q", resource)
+		return fmt.Errorf("the value is not a valid resource ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE): %q", resource)
 	}
 	return nil
 }

@@ -342,38 +342,38 @@ func toAttribute(v any) (types.AttributeValue, error) {
 		case "S":
 			s, ok := val.(string)
 			if !ok {
-				return nil, errors.New("S must be a string")
+				return nil, errors.New("the S value must be a string")
 			}
 			return &types.AttributeValueMemberS{Value: s}, nil
 		case "N":
 			s, ok := numberText(val)
 			if !ok {
-				return nil, errors.New("N must be a number in a string")
+				return nil, errors.New("the N value must be a number in a string")
 			}
 			return &types.AttributeValueMemberN{Value: s}, nil
 		case "B":
 			s, ok := val.(string)
 			b, err := base64.StdEncoding.DecodeString(s)
 			if !ok || err != nil {
-				return nil, errors.New("B must be a base64 string")
+				return nil, errors.New("the B value must be a base64 string")
 			}
 			return &types.AttributeValueMemberB{Value: b}, nil
 		case "BOOL":
 			b, ok := val.(bool)
 			if !ok {
-				return nil, errors.New("BOOL must be a boolean")
+				return nil, errors.New("the BOOL value must be a boolean")
 			}
 			return &types.AttributeValueMemberBOOL{Value: b}, nil
 		case "NULL":
 			b, ok := val.(bool)
 			if !ok {
-				return nil, errors.New("NULL must be a boolean")
+				return nil, errors.New("the NULL value must be a boolean")
 			}
 			return &types.AttributeValueMemberNULL{Value: b}, nil
 		case "M":
 			m, ok := val.(map[string]any)
 			if !ok {
-				return nil, errors.New("M must be an object")
+				return nil, errors.New("the M value must be an object")
 			}
 			inner, err := toAttributeMap(m)
 			if err != nil {
@@ -383,7 +383,7 @@ func toAttribute(v any) (types.AttributeValue, error) {
 		case "L":
 			arr, ok := val.([]any)
 			if !ok {
-				return nil, errors.New("L must be an array")
+				return nil, errors.New("the L value must be an array")
 			}
 			list := make([]types.AttributeValue, len(arr))
 			for i, e := range arr {
@@ -397,25 +397,25 @@ func toAttribute(v any) (types.AttributeValue, error) {
 		case "SS":
 			list, err := stringList(val, false)
 			if err != nil {
-				return nil, fmt.Errorf("SS %w", err)
+				return nil, fmt.Errorf("the SS value %w", err)
 			}
 			return &types.AttributeValueMemberSS{Value: list}, nil
 		case "NS":
 			list, err := stringList(val, true)
 			if err != nil {
-				return nil, fmt.Errorf("NS %w", err)
+				return nil, fmt.Errorf("the NS value %w", err)
 			}
 			return &types.AttributeValueMemberNS{Value: list}, nil
 		case "BS":
 			list, err := stringList(val, false)
 			if err != nil {
-				return nil, fmt.Errorf("BS %w", err)
+				return nil, fmt.Errorf("the BS value %w", err)
 			}
 			bs := make([][]byte, len(list))
 			for i, s := range list {
 				b, err := base64.StdEncoding.DecodeString(s)
 				if err != nil {
-					return nil, fmt.Errorf("BS element %d must be base64", i)
+					return nil, fmt.Errorf("element %d of the BS value must be base64", i)
 				}
 				bs[i] = b
 			}

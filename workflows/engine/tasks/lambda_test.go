@@ -59,10 +59,9 @@ func newTestDispatcher(t *testing.T) *Dispatcher {
 		return messages.InvokeResponse_Error{Type: "Custom.Name", Message: "as is"}
 	}))
 	must(d.Register("panics", func() (string, error) { panic("boom") }))
-	must(d.Register("nilmap", func() (string, error) {
-		var m map[string]int
-		m["x"] = 1
-		return "unreachable", nil
+	must(d.Register("outofrange", func(in struct{ I int }) (string, error) {
+		var list []string
+		return list[in.I], nil
 	}))
 	return d
 }
@@ -116,7 +115,7 @@ func TestDispatcherNamesErrorsLikeTheGoRuntime(t *testing.T) {
 		{"wrapped", "wrapError", "context: no expert for "},
 		{"custom", "Custom.Name", "as is"},
 		{"panics", "string", "boom"},
-		{"nilmap", "plainError", "assignment to entry in nil map"},
+		{"outofrange", "boundsError", "runtime error: index out of range [0] with length 0"},
 	}
 	for _, c := range cases {
 		t.Run(c.function, func(t *testing.T) {
