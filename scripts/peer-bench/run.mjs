@@ -3,10 +3,11 @@
 // functions.mjs through the peer's overrides.taskResourceLocalHandlers.
 //
 // Usage: node run.mjs --definition FILE --input FILE [--executions N] [--warmup N]
-//        [--concurrency N] [--max-seconds S]
+//        [--concurrency N] [--seconds S]
 // Executions are started in a closed loop: --concurrency of them are in flight at any time, each
 // one started as another ends. Latency is from run() to the end of the execution's result.
-// The run stops after --executions measured executions or --max-seconds, whichever is first.
+// The run stops after --seconds or --executions measured executions, whichever is first; the
+// warm-up (--warmup executions) is bounded by --seconds too.
 // The peer package is loaded from $PEER_DIR (default .cache/peer-bench under the repository).
 import { readFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
@@ -24,10 +25,10 @@ const { values: args } = parseArgs({
   options: {
     definition: { type: 'string' },
     input: { type: 'string' },
-    executions: { type: 'string', default: '20000' },
+    executions: { type: 'string', default: '1000000' },
     warmup: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '16' },
-    'max-seconds': { type: 'string', default: '60' },
+    seconds: { type: 'string', default: '10' },
   },
 });
 function positive(name, min = 1) {
@@ -39,8 +40,8 @@ if (!args.definition || !args.input) throw new Error('--definition and --input a
 const executions = positive('executions');
 const warmup = positive('warmup', 0);
 const concurrency = positive('concurrency');
-const maxSeconds = Number(args['max-seconds']);
-if (!(maxSeconds > 0)) throw new Error(`--max-seconds must be positive, not ${args['max-seconds']}`);
+const seconds = Number(args.seconds);
+if (!(seconds > 0)) throw new Error(`--seconds must be positive, not ${args.seconds}`);
 
 const definition = JSON.parse(readFileSync(args.definition, 'utf8'));
 const input = JSON.parse(readFileSync(args.input, 'utf8'));
@@ -89,10 +90,10 @@ function percentile(sorted, p) {
 }
 
 const output = await runOne();
-if (warmup > 0) await runLoop(warmup, performance.now() + maxSeconds * 1000);
+if (warmup > 0) await runLoop(warmup, performance.now() + seconds * 1000);
 const t0 = performance.now();
-const { latencies } = await runLoop(executions, t0 + maxSeconds * 1000);
-const seconds = (performance.now() - t0) / 1000;
+const { latencies } = await runLoop(executions, t0 + seconds * 1000);
+const elapsed = (performance.now() - t0) / 1000;
 latencies.sort((a, b) => a - b);
 const result = {
   engine: 'peer',
@@ -102,8 +103,8 @@ const result = {
   concurrency,
   warmup,
   executions: latencies.length,
-  seconds,
-  perSecond: latencies.length / seconds,
+  seconds: elapsed,
+  perSecond: latencies.length / elapsed,
   p50Ms: percentile(latencies, 50),
   p99Ms: percentile(latencies, 99),
   peakRssBytes: process.resourceUsage().maxRSS * 1024,

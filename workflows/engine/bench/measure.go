@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,6 +58,8 @@ type Config struct {
 	Target      TargetOptions
 	// Version names the engine's revision in the result.
 	Version string
+	// CPUProfile, when set, is a file that receives a CPU profile of the measured loop.
+	CPUProfile string
 }
 
 // maxPrealloc bounds the latencies slice made in advance (a loop bounded by its duration may
@@ -81,7 +84,7 @@ func Loop(ctx context.Context, count, concurrency int, maxDuration time.Duration
 		next     atomic.Int64
 		wg       sync.WaitGroup
 		mu       sync.Mutex
-		all      = make([]time.Duration, 0, min(count, maxPrealloc))
+		all      = make([]time.Duration, 0, min(count, 1<<16))
 		firstErr error
 	)
 	lanes := min(concurrency, count)
@@ -158,7 +161,14 @@ func Measure(ctx context.Context, cfg Config) (Result, error) {
 			return Result{}, err
 		}
 	}
+	stopProfile, err := startCPUProfile(cfg.CPUProfile)
+	if err != nil {
+		return Result{}, err
+	}
 	latencies, elapsed, err := Loop(ctx, cfg.Executions, cfg.Concurrency, cfg.MaxDuration, execute)
+	if perr := stopProfile(); err == nil {
+		err = perr
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -176,6 +186,26 @@ func Measure(ctx context.Context, cfg Config) (Result, error) {
 		P50Ms:     milliseconds(Percentile(latencies, 50)), P99Ms: milliseconds(Percentile(latencies, 99)),
 		PeakRSSBytes: peak, HeapBytes: stats.HeapAlloc,
 		Output: json.RawMessage(output),
+	}, nil
+}
+
+// startCPUProfile starts a CPU profile into path (nothing when path is empty) and returns
+// what stops it.
+func startCPUProfile(path string) (func() error, error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
 	}, nil
 }
 

@@ -40,14 +40,14 @@ func RunPeer(ctx context.Context, m Machine, opts PeerOptions) (Result, error) {
 	if err := os.WriteFile(input, []byte(m.Input), 0o600); err != nil {
 		return Result{}, err
 	}
-	maxSeconds := 3600.0
+	seconds := 3600.0
 	if opts.MaxDuration > 0 {
-		maxSeconds = opts.MaxDuration.Seconds()
+		seconds = opts.MaxDuration.Seconds()
 	}
 	cmd := exec.CommandContext(ctx, opts.Node, opts.Script,
 		"--definition", definition, "--input", input,
 		"--executions", strconv.Itoa(opts.Executions), "--warmup", strconv.Itoa(opts.Warmup),
-		"--concurrency", strconv.Itoa(opts.Concurrency), "--max-seconds", strconv.FormatFloat(maxSeconds, 'f', -1, 64))
+		"--concurrency", strconv.Itoa(opts.Concurrency), "--seconds", strconv.FormatFloat(seconds, 'f', -1, 64))
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = os.Stderr

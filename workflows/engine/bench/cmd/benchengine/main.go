@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -35,13 +36,14 @@ type options struct {
 	executions  int
 	warmup      int
 	concurrency int
-	maxSeconds  float64
+	seconds     float64
 	series      int
 	node        string
 	script      string
 	noPeer      bool
 	dataDir     string
 	jsonOut     string
+	profileDir  string
 
 	child   string
 	machine string
@@ -52,16 +54,17 @@ func main() {
 	var o options
 	flag.StringVar(&o.machines, "machines", strings.Join(bench.MachineNames(), ","), "machines to run, comma-separated")
 	flag.StringVar(&o.modes, "modes", "memory,durable,api", "modes of our engine, comma-separated: memory, durable, api")
-	flag.IntVar(&o.executions, "executions", 20000, "measured executions per machine, engine and mode")
-	flag.IntVar(&o.warmup, "warmup", 2000, "executions run before measuring")
+	flag.IntVar(&o.executions, "executions", 1000000, "at most this many measured executions per machine, engine and mode")
+	flag.IntVar(&o.warmup, "warmup", 2000, "executions run before measuring (within -seconds)")
 	flag.IntVar(&o.concurrency, "concurrency", 16, "executions in flight")
-	flag.Float64Var(&o.maxSeconds, "max-seconds", 60, "a measurement (and its warm-up) stops after this many seconds even if executions remain")
+	flag.Float64Var(&o.seconds, "seconds", 10, "each measurement runs this long, unless -executions end it first")
 	flag.IntVar(&o.series, "series", 100000, "executions of the flow machine in the memory series, sampled at a tenth, a half and the end (0: no series)")
 	flag.StringVar(&o.node, "node", ".cache/peer-bench/node_modules/.bin/node", "the Node 22+ binary that runs the peer")
 	flag.StringVar(&o.script, "peer-script", "scripts/peer-bench/run.mjs", "the peer's benchmark script")
 	flag.BoolVar(&o.noPeer, "no-peer", false, "measure our engine only")
 	flag.StringVar(&o.dataDir, "data-dir", "", "where the durable mode's journal goes (a temporary directory in it); the system's temporary directory by default")
 	flag.StringVar(&o.jsonOut, "json", "", "also write every result as JSON to this file")
+	flag.StringVar(&o.profileDir, "cpuprofile-dir", "", "write a CPU profile of each of our measurements (warm-up excluded) to DIR/MACHINE-MODE.cpu.prof")
 	flag.StringVar(&o.child, "child", "", "internal: run one measurement (measure) or the memory series (series) and print it as JSON")
 	flag.StringVar(&o.machine, "machine", "", "internal: the machine of a -child measurement")
 	flag.StringVar(&o.mode, "mode", "", "internal: the mode of a -child measurement")
@@ -86,7 +89,7 @@ func main() {
 }
 
 func (o options) maxDuration() time.Duration {
-	return time.Duration(o.maxSeconds * float64(time.Second))
+	return time.Duration(o.seconds * float64(time.Second))
 }
 
 func (o options) check() error {
@@ -97,8 +100,8 @@ func (o options) check() error {
 		return fmt.Errorf("-warmup must not be negative, not %d", o.warmup)
 	case o.concurrency < 1:
 		return fmt.Errorf("-concurrency must be at least 1, not %d", o.concurrency)
-	case o.maxSeconds <= 0:
-		return fmt.Errorf("-max-seconds must be positive, not %g", o.maxSeconds)
+	case o.seconds <= 0:
+		return fmt.Errorf("-seconds must be positive, not %g", o.seconds)
 	case o.series != 0 && o.series < 10:
 		return fmt.Errorf("-series must be 0 or at least 10, not %d", o.series)
 	}
@@ -134,8 +137,8 @@ func run(ctx context.Context, o options) error {
 	version := engineVersion()
 	report := &bench.Report{
 		Host: host(),
-		Settings: fmt.Sprintf("%d executions after %d warm-up (at most %g s each), %d in flight, one measurement at a time",
-			o.executions, o.warmup, o.maxSeconds, o.concurrency),
+		Settings: fmt.Sprintf("each measurement %g s (at most %d executions) after %d warm-up executions, %d in flight, one measurement at a time",
+			o.seconds, o.executions, o.warmup, o.concurrency),
 	}
 	for _, m := range machines {
 		if !o.noPeer {
@@ -188,8 +191,8 @@ func child(ctx context.Context, o options, into any, args ...string) error {
 	}
 	args = append(args,
 		"-executions", strconv.Itoa(o.executions), "-warmup", strconv.Itoa(o.warmup),
-		"-concurrency", strconv.Itoa(o.concurrency), "-max-seconds", strconv.FormatFloat(o.maxSeconds, 'f', -1, 64),
-		"-series", strconv.Itoa(o.series), "-data-dir", o.dataDir)
+		"-concurrency", strconv.Itoa(o.concurrency), "-seconds", strconv.FormatFloat(o.seconds, 'f', -1, 64),
+		"-series", strconv.Itoa(o.series), "-data-dir", o.dataDir, "-cpuprofile-dir", o.profileDir)
 	cmd := exec.CommandContext(ctx, self, args...)
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
@@ -215,8 +218,15 @@ func childMeasure(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	result, err := bench.Measure(ctx, bench.Config{Machine: m, Mode: mode, Executions: o.executions, Warmup: o.warmup,
-		Concurrency: o.concurrency, MaxDuration: o.maxDuration(), Target: bench.TargetOptions{DataDir: o.dataDir}})
+	cfg := bench.Config{Machine: m, Mode: mode, Executions: o.executions, Warmup: o.warmup,
+		Concurrency: o.concurrency, MaxDuration: o.maxDuration(), Target: bench.TargetOptions{DataDir: o.dataDir}}
+	if o.profileDir != "" {
+		if err := os.MkdirAll(o.profileDir, 0o755); err != nil {
+			return err
+		}
+		cfg.CPUProfile = filepath.Join(o.profileDir, m.Name+"-"+string(mode)+".cpu.prof")
+	}
+	result, err := bench.Measure(ctx, cfg)
 	if err != nil {
 		return err
 	}
