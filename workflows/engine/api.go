@@ -155,8 +155,13 @@ func (e *Engine) DescribeExecution(ctx context.Context, arn string) (*Execution,
 		return nil, err
 	}
 	x.mu.Lock()
-	defer x.mu.Unlock()
-	return x.describe(), nil
+	d, seq := x.describe(), x.lastSeq
+	x.mu.Unlock()
+	// What a client reads survives a crash.
+	if err := e.waitDurable(ctx, seq); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 func (x *execution) describe() *Execution {

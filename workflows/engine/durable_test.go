@@ -165,3 +165,44 @@ func TestDurableRetentionReleasesJournalSegments(t *testing.T) {
 		t.Fatalf("history of the last execution read back from disk: %v", h.types(last))
 	}
 }
+
+// A long-running execution whose first records sit in an old segment is copied forward by
+// compaction, so the segment can go; its history stays whole across a restart.
+func TestCompactionMovesLongRunningExecutions(t *testing.T) {
+	dir := t.TempDir()
+	small := func(o *Options) { o.RetainClosed = 5; o.SegmentSize = 32 << 10 }
+	h := newHarnessAt(t, clock.NewFake(epoch), dir, small)
+	waiter := h.start(h.machine(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"big":"`+strings.Repeat("y", 1000)+`"},"ResultPath":"$.r","Next":"W"},
+		"W":{"Type":"Wait","Seconds":3600,"Next":"Q"},"Q":{"Type":"Pass","End":true}}}`), `{"keep":"me"}`)
+	h.waitTimers(1)
+	before := h.history(waiter)
+	machine := h.machine(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"` + strings.Repeat("x", 2000) + `","End":true}}}`)
+	for i := 0; i < 200; i++ {
+		h.wait(h.start(machine, fmt.Sprintf(`{"i":%d}`, i)))
+	}
+	h.waitFor("the first segment to go", func() bool {
+		_, err := os.Stat(filepath.Join(dir, "seg-0000000001.log"))
+		return os.IsNotExist(err)
+	})
+	h = h.restart(t, dir, small)
+	after := h.history(waiter)
+	if len(after) != len(before) {
+		t.Fatalf("%d events after compaction and restart, %d before", len(after), len(before))
+	}
+	for i := range before {
+		b, a := before[i], after[i]
+		if b.Type != a.Type || b.ID != a.ID || deref(stateInput(b)) != deref(stateInput(a)) {
+			t.Fatalf("event %d differs: %+v / %+v", i, b, a)
+		}
+	}
+	h.waitTimers(1)
+	h.clock.Advance(time.Hour)
+	expectSucceeded(t, h.wait(waiter), `{"keep":"me","r":{"big":"`+strings.Repeat("y", 1000)+`"}}`)
+}
+
+func stateInput(ev HistoryEvent) *string {
+	if d := ev.StateEnteredEventDetails; d != nil {
+		return d.Input
+	}
+	return nil
+}

@@ -257,12 +257,15 @@ func (e *Engine) worker() {
 		for {
 			n := x.sched.Load()
 			x.mu.Lock()
-			x.step()
+			yielded := x.step()
 			x.mu.Unlock()
-			if x.sched.CompareAndSwap(n, 0) {
+			if yielded {
+				// Its turn is over: behind the others, as one queued run.
+				x.sched.Store(1)
+				e.queue.push(x)
 				break
 			}
-			if e.stopped.Load() {
+			if x.sched.CompareAndSwap(n, 0) || e.stopped.Load() {
 				break
 			}
 		}

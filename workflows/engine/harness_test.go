@@ -114,11 +114,18 @@ func (h *harness) wait(arn string) *Execution {
 
 func (h *harness) history(arn string) []HistoryEvent {
 	h.t.Helper()
-	events, _, err := h.e.GetExecutionHistory(context.Background(), GetExecutionHistoryInput{ExecutionArn: arn, MaxResults: 1000})
-	if err != nil {
-		h.t.Fatal(err)
+	var all []HistoryEvent
+	token := ""
+	for {
+		events, next, err := h.e.GetExecutionHistory(context.Background(), GetExecutionHistoryInput{ExecutionArn: arn, MaxResults: 1000, NextToken: token})
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		all = append(all, events...)
+		if token = next; token == "" {
+			return all
+		}
 	}
-	return events
 }
 
 func (h *harness) types(arn string) []string {

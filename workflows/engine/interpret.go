@@ -16,10 +16,15 @@ import (
 // so that a state machine looping through Pass states cannot starve the others.
 const stepBudget = 2048
 
-// step runs the execution until it waits for something outside itself. Called with x.mu held.
-func (x *execution) step() {
+// maxHistoryEvents is the Step Functions quota on an execution's history.
+const maxHistoryEvents = 25000
+
+// step runs the execution until it waits for something outside itself, or until it has used
+// its budget (it then reports that it yields, and goes to the back of the run queue). Called
+// with x.mu held.
+func (x *execution) step() (yielded bool) {
 	if x.status != StatusRunning {
-		return
+		return false
 	}
 	e := x.engine
 	budget := stepBudget
@@ -39,13 +44,17 @@ func (x *execution) step() {
 			if !ok {
 				break
 			}
+			if x.nextID >= maxHistoryEvents-1 && ev.typ.Public() {
+				// AWS fails an execution whose history reaches the quota.
+				ev = event{typ: EventExecutionFailed, previous: x.lastID, failure: &failure{name: states.ErrRuntime,
+					cause: "The execution reached the maximum number of history events (25000)."}}
+			}
 			x.record(ev)
 			budget--
 			if budget == 0 {
 				x.current = nil
 				x.markReady(f)
-				e.kick(x)
-				return
+				return true
 			}
 		}
 		x.current = nil
@@ -54,6 +63,7 @@ func (x *execution) step() {
 		x.timerAt = x.deadline
 		x.timer = e.clock.AfterFunc(x.deadline.Sub(e.clock.Now()), func() { e.kick(x) })
 	}
+	return false
 }
 
 // record gives an event its id and time, persists it and folds it in.

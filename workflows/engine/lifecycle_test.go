@@ -301,3 +301,16 @@ func TestManyConcurrentExecutions(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An execution that loops through Pass states forever does not keep the others from running,
+// and it fails when its history reaches the quota of 25,000 events.
+func TestLoopingExecutionYields(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.Workers = 1 })
+	loop := h.start(h.machine(`{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"C"},
+		"C":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"Done"}],"Default":"A"},"Done":{"Type":"Succeed"}}}`), `{}`)
+	expectSucceeded(t, h.run(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"ran","End":true}}}`, `{}`), `"ran"`)
+	expectFailed(t, h.wait(loop), StatusFailed, states.ErrRuntime)
+	if events := h.history(loop); len(events) != maxHistoryEvents {
+		t.Fatalf("%d events", len(events))
+	}
+}
