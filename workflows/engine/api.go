@@ -42,22 +42,28 @@ type StartExecutionOutput struct {
 // Errors: InvalidArn, StateMachineDoesNotExist, InvalidName, InvalidExecutionInput,
 // ExecutionAlreadyExists, ExecutionLimitExceeded.
 func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*StartExecutionOutput, error) {
+	out, _, err := e.startExecution(ctx, in, nil)
+	return out, err
+}
+
+// startExecution is StartExecution; done, when set, is closed when the execution closes.
+func (e *Engine) startExecution(ctx context.Context, in StartExecutionInput, done chan struct{}) (*StartExecutionOutput, *execution, error) {
 	inputText := "{}"
 	if in.Input != nil {
 		inputText = *in.Input
 	}
 	if len(inputText) > maxInputBytes {
-		return nil, errorf(CodeInvalidExecutionInput, "Invalid Execution Input: the input is %d bytes; the limit is %d", len(inputText), maxInputBytes)
+		return nil, nil, errorf(CodeInvalidExecutionInput, "Invalid Execution Input: the input is %d bytes; the limit is %d", len(inputText), maxInputBytes)
 	}
 	input, err := jsonvalue.DecodeString(inputText)
 	if err != nil {
-		return nil, errorf(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: '%v'", err)
+		return nil, nil, errorf(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: '%v'", err)
 	}
 	name := in.Name
 	if name == "" {
 		name = newRevisionID()
 	} else if err := checkName("execution", name); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	e.mu.RLock()
 	sm, err := e.machine(in.StateMachineArn)
@@ -67,10 +73,10 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*S
 	}
 	e.mu.RUnlock()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if int(e.running.Load()) >= e.opts.MaxRunning {
-		return nil, errorf(CodeExecutionLimitExceeded, "Execution Limit Exceeded: %d executions are running", e.opts.MaxRunning)
+		return nil, nil, errorf(CodeExecutionLimitExceeded, "Execution Limit Exceeded: %d executions are running", e.opts.MaxRunning)
 	}
 	arn := e.executionARN(sm.name, name)
 	x := &execution{
@@ -86,23 +92,29 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*S
 		old.mu.Lock()
 		defer old.mu.Unlock()
 		if old.status == StatusRunning && old.inputText == inputText {
-			return &StartExecutionOutput{ExecutionArn: arn, StartDate: old.startTime}, nil
+			if done != nil {
+				old.waiters = append(old.waiters, done)
+			}
+			return &StartExecutionOutput{ExecutionArn: arn, StartDate: old.startTime}, old, nil
 		}
-		return nil, errorf(CodeExecutionAlreadyExists, "Execution Already Exists: '%s'", arn)
+		return nil, nil, errorf(CodeExecutionAlreadyExists, "Execution Already Exists: '%s'", arn)
 	}
 	x.id = e.nextExecID.Add(1)
 	e.byID.Store(x.id, x)
 	sm.addExecution(x)
 	e.running.Add(1)
+	if done != nil {
+		x.waiters = append(x.waiters, done)
+	}
 	x.record(event{typ: EventExecutionStarted, input: input})
 	out := &StartExecutionOutput{ExecutionArn: arn, StartDate: x.startTime}
 	seq := x.lastSeq
 	x.mu.Unlock()
 	e.kick(x)
 	if err := e.waitDurable(ctx, seq); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, x, nil
 }
 
 // initialEvents guesses how many events an execution will have, so that its history rarely
@@ -409,6 +421,26 @@ func (e *Engine) DescribeStateMachineForExecution(ctx context.Context, arn strin
 	d.CreationDate = time.Time{}
 	d.Status = ""
 	return d, nil
+}
+
+// RunExecution starts an execution and waits for it to close, as one call: unlike
+// StartExecution followed by WaitExecution, it cannot miss an execution that closes and is
+// forgotten (past RetainClosed) in between. It is not part of the Step Functions API. Errors:
+// those of StartExecution, and ctx's.
+func (e *Engine) RunExecution(ctx context.Context, in StartExecutionInput) (*Execution, error) {
+	done := make(chan struct{})
+	_, x, err := e.startExecution(ctx, in, done)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.describe(), nil
 }
 
 // WaitExecution blocks until the execution closes (or ctx ends) and describes it. It is not

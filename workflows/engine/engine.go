@@ -269,6 +269,10 @@ func (e *Engine) worker() {
 				break
 			}
 		}
+		// Workers are busy for as long as executions have work: let the goroutines waiting
+		// on them (API callers, task results) run between two executions, so that their
+		// latency does not wait for the scheduler's time slice.
+		runtime.Gosched()
 	}
 }
 

@@ -39,7 +39,7 @@ func benchInput() string {
 }
 
 func runBenchmark(b *testing.B, opts Options) {
-	opts.RetainClosed = 10000
+	opts.RetainClosed = 1000
 	e, err := New(opts)
 	if err != nil {
 		b.Fatal(err)
@@ -60,12 +60,7 @@ func runBenchmark(b *testing.B, opts Options) {
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			out, err := e.StartExecution(ctx, StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: &input})
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			d, err := e.WaitExecution(ctx, out.ExecutionArn)
+			d, err := e.RunExecution(ctx, StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: &input})
 			if err != nil || d.Status != StatusSucceeded {
 				b.Errorf("%v %v", d, err)
 				return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -127,6 +128,9 @@ func TestWaitCostsNoGoroutine(t *testing.T) {
 		arns[i] = h.start(machine, `{}`)
 	}
 	h.waitTimers(n)
+	if g := runtime.NumGoroutine(); g > 100 {
+		t.Fatalf("%d goroutines while %d executions wait", g, n)
+	}
 	h.clock.Advance(time.Hour)
 	for _, arn := range arns {
 		if d := h.wait(arn); d.Status != StatusSucceeded {
