@@ -330,7 +330,7 @@ func TestCrashRestart(t *testing.T) {
 	for _, arn := range all {
 		h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn), MaxResults: 1000})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("GetExecutionHistory %s: %v\n%s", arn, err, p.logs.String())
 		}
 		succeeded := 0
 		for i, ev := range h.Events {
