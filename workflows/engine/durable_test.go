@@ -98,10 +98,12 @@ func TestInFlightTaskIsIssuedAgainAfterRestart(t *testing.T) {
 		"Slow":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:slow","End":true}}}`)
 	arn := h.start(machine, `{}`)
 	<-started
-	h = h.restart(t, dir)
+	var after *int64
+	h = h.restart(t, dir, beforeStart(func(h *harness) {
+		h.register("slow", func() (string, error) { return "second", nil })
+		after = h.counter("before")
+	}))
 	close(release)
-	h.register("slow", func() (string, error) { return "second", nil })
-	after := h.counter("before")
 	expectSucceeded(t, h.wait(arn), `"second"`)
 	if *before != 1 || *after != 0 {
 		t.Fatalf("the completed step ran %d times before and %d after the restart", *before, *after)

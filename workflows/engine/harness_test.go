@@ -25,6 +25,8 @@ type harness struct {
 	clock     *clock.Fake
 	functions *tasks.Dispatcher
 	tokens    chan string
+
+	beforeStart []func(*harness)
 }
 
 func newHarness(t *testing.T, configure ...func(*Options)) *harness {
@@ -37,22 +39,37 @@ func newHarness(t *testing.T, configure ...func(*Options)) *harness {
 	if fake, ok := opts.Clock.(*clock.Fake); ok {
 		h.clock = fake
 	}
-	e, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	h.e = e
-	t.Cleanup(func() { e.Close() })
+	h.beforeStart, pendingBeforeStart = pendingBeforeStart, nil
 	h.register("approve", func(ctx context.Context, in map[string]any) (string, error) {
 		token, _ := in["token"].(string)
 		h.tokens <- token
 		return "asked", nil
 	})
+	for _, f := range h.beforeStart {
+		f(h)
+	}
+	h.beforeStart = nil
+	e, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.e = e
+	if err := e.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
 	return h
 }
+
+// beforeStart is an option of newHarness: it runs before the engine starts (and resumes what a
+// data directory holds), to register functions the resumed executions call.
+func beforeStart(f func(h *harness)) func(*Options) {
+	return func(o *Options) { pendingBeforeStart = append(pendingBeforeStart, f) }
+}
+
+// pendingBeforeStart carries beforeStart functions from the options to the harness; tests that
+// use it do not run in parallel.
+var pendingBeforeStart []func(*harness)
 
 // sub is the harness for a subtest.
 func (h *harness) sub(t *testing.T) *harness {
