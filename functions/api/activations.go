@@ -251,21 +251,13 @@ func (s *Server) visibleActivation(r *http.Request, caller auth.Principal, actio
 	return activation, nil
 }
 
-// getActivation handles GET /activations/{id}.
-func (s *Server) getActivation(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
-	activation, err := s.visibleActivation(r, caller, auth.ReadActivation)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, activation)
-}
-
 // cancelActivation handles POST /activations/{id}/cancel. It does not stop the execution (a
 // stopped execution cannot compensate): it marks the activation cancel-requested with a
 // conditional update, then fails every open task token of the activation with
 // ActivationCancelled. A waiting workflow leaves its wait through the Catch; a running one meets
-// the mark at its next step, whose function refuses with the same error. Either way the
-// workflow's compensation releases the fund reservation and the bookings and ends in CANCELLED.
+// the mark at its next step, whose function refuses with the same error; a stalled one (stopped
+// at a step after its retries) is redriven into that step. Either way the workflow's
+// compensation releases the fund reservation and the bookings and ends in CANCELLED.
 func (s *Server) cancelActivation(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
 	if caller.ScopeOf(auth.CancelActivation) == auth.None {
 		return forbidden(auth.CancelActivation)
@@ -310,6 +302,24 @@ func (s *Server) cancelActivation(w http.ResponseWriter, r *http.Request, caller
 	if err := s.failOpenTasks(r, activation.ID); err != nil {
 		return err
 	}
+	// A workflow that stopped at a step (its retries spent on a transient failure) would never
+	// see the mark: it is redriven, the step runs again, meets ActivationCancelled and the Catch
+	// compensates.
+	workflow, err := s.describeWorkflow(r.Context(), activation)
+	if err != nil {
+		s.options.Logger.Error("api: describe execution", "activation", activation.ID, "error", err.Error())
+		return NewProblem(ProblemUnavailable, "the cancellation is recorded but the workflow could not be told yet; retry")
+	}
+	if workflow != nil && workflow.Stalled {
+		if _, err := s.redrive(r, caller, activation, workflow, "cancellation of a stopped workflow"); err != nil {
+			var p *Problem
+			if errors.As(err, &p) {
+				return err
+			}
+			s.options.Logger.Error("api: redrive for cancellation", "activation", activation.ID, "error", err.Error())
+			return NewProblem(ProblemUnavailable, "the cancellation is recorded but the stopped workflow could not be resumed yet; retry")
+		}
+	}
 	return writeJSON(w, http.StatusAccepted, activation)
 }
 
@@ -350,56 +360,6 @@ func tokenGone(err error) bool {
 	var timedOut *sfntypes.TaskTimedOut
 	var missing *sfntypes.TaskDoesNotExist
 	return errors.As(err, &invalid) || errors.As(err, &timedOut) || errors.As(err, &missing)
-}
-
-// RedriveResult is the answer of POST /activations/{id}/redrive.
-type RedriveResult struct {
-	Activation  domain.Activation `json:"activation"`
-	RedriveDate string            `json:"redriveDate,omitempty"`
-}
-
-// redriveActivation handles POST /activations/{id}/redrive: an admin retries a failed
-// execution from its failed step.
-func (s *Server) redriveActivation(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
-	if caller.ScopeOf(auth.RedriveExecution) == auth.None {
-		return forbidden(auth.RedriveExecution)
-	}
-	activation, err := s.visibleActivation(r, caller, auth.RedriveExecution)
-	if err != nil {
-		return err
-	}
-	arn := activation.ExecutionArn
-	if arn == "" {
-		arn = executionARN(s.options.StateMachineARN, activation.ID)
-	}
-	described, err := s.deps.Workflow.DescribeExecution(r.Context(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
-	if err != nil {
-		var missing *sfntypes.ExecutionDoesNotExist
-		if errors.As(err, &missing) {
-			return NewProblem(ProblemConflict, "the activation has no execution to redrive")
-		}
-		return err
-	}
-	switch described.Status {
-	case sfntypes.ExecutionStatusFailed, sfntypes.ExecutionStatusTimedOut, sfntypes.ExecutionStatusAborted:
-	default:
-		return NewProblem(ProblemConflict, fmt.Sprintf("the execution is %s; only a failed, timed-out or aborted execution can be redriven", described.Status))
-	}
-	out, err := s.deps.Workflow.RedriveExecution(r.Context(), &sfn.RedriveExecutionInput{ExecutionArn: aws.String(arn)})
-	if err != nil {
-		var notRedrivable *sfntypes.ExecutionNotRedrivable
-		if errors.As(err, &notRedrivable) {
-			return NewProblem(ProblemConflict, "the execution cannot be redriven")
-		}
-		return err
-	}
-	result := RedriveResult{Activation: activation}
-	if out.RedriveDate != nil {
-		result.RedriveDate = out.RedriveDate.UTC().Format("2006-01-02T15:04:05Z07:00")
-	}
-	s.audit(r, caller, auditNote{ActivationID: activation.ID, Country: activation.Country, Action: audit.ActionRedrive,
-		Before: map[string]any{"execution": string(described.Status)}, After: map[string]any{"redriveDate": result.RedriveDate}})
-	return writeJSON(w, http.StatusAccepted, result)
 }
 
 // auditNote is what a handler says about a change; audit adds who and when.

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
 	"github.com/fasttrack/fasttrack/functions/api"
 	"github.com/fasttrack/fasttrack/shared/domain"
 	"github.com/fasttrack/fasttrack/shared/store"
@@ -35,8 +38,10 @@ func TestCreateActivationStoresAndStartsOnce(t *testing.T) {
 	if err != nil || stored.Status != domain.StatusRequested || stored.RequestedBy != "office-ke" {
 		t.Fatalf("stored %+v, %v", stored, err)
 	}
-	if input := h.workflow.executions[a.ID]; input != `{"activationId":"`+a.ID+`"}` {
-		t.Fatalf("execution input %q", input)
+	// The execution is named after the activation (exactly-once start) and given its id.
+	if execution := h.execution(stateMachineARN, a.ID); aws.ToString(execution.Input) != `{"activationId":"`+a.ID+`"}` ||
+		execution.Status != sfntypes.ExecutionStatusRunning {
+		t.Fatalf("execution %s input %q", execution.Status, aws.ToString(execution.Input))
 	}
 	events := h.auditEvents("")
 	if len(events) != 1 || events[0].Action != "activation.requested" || events[0].Actor != "office-ke" || events[0].ActivationID != a.ID || events[0].Hash == "" {
@@ -71,7 +76,7 @@ func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 	if activations := h.activations(); len(activations) != 1 {
 		t.Fatalf("%d activations stored", len(activations))
 	}
-	if _, executions, _, _ := h.workflow.snapshot(); executions != 1 {
+	if executions := h.executions(stateMachineARN); executions != 1 {
 		t.Fatalf("%d executions", executions)
 	}
 
@@ -124,16 +129,16 @@ func TestConcurrentRetriesWithOneKeyMakeOneActivation(t *testing.T) {
 	if activations := h.activations(); len(activations) != 1 {
 		t.Fatalf("%d activations stored", len(activations))
 	}
-	if _, executions, _, _ := h.workflow.snapshot(); executions != 1 {
+	if executions := h.executions(stateMachineARN); executions != 1 {
 		t.Fatalf("%d executions", executions)
 	}
 }
 
 func TestRetryAfterAFailedStartStartsTheSameExecution(t *testing.T) {
-	h := newHarness(t)
-	// The first request stores the activation and claims the key, then cannot start the
-	// execution: it answers 503 and the retry with the same key must start exactly that one.
-	h.workflow.failStarts = 1
+	// The state machine is not there yet (a deployment half done): the first request stores the
+	// activation and claims the key, then cannot start the execution. It answers 503, and the
+	// retry with the same key, once the state machine exists, starts exactly that one.
+	h := newHarness(t, harnessOptions{noActivationMachine: true})
 	first := h.do("office-ke", http.MethodPost, "/activations", request("KE", "Nairobi", 1_000_000), "Idempotency-Key", "k")
 	if first.Status != http.StatusServiceUnavailable || first.problem(t).Type != api.ProblemUnavailable.Type() {
 		t.Fatalf("first: %d %s", first.Status, first.Body)
@@ -142,14 +147,18 @@ func TestRetryAfterAFailedStartStartsTheSameExecution(t *testing.T) {
 	if len(stored) != 1 {
 		t.Fatalf("%d activations after the failed start", len(stored))
 	}
+	h.createActivationMachine()
 	retry := h.do("office-ke", http.MethodPost, "/activations", request("KE", "Nairobi", 1_000_000), "Idempotency-Key", "k")
 	var b domain.Activation
 	retry.json(t, &b)
 	if retry.Status != http.StatusOK || b.ID != stored[0].ID {
 		t.Fatalf("retry: %d, id %s want %s", retry.Status, b.ID, stored[0].ID)
 	}
-	if _, ok := h.workflow.executions[b.ID]; !ok {
-		t.Fatal("the retry did not start the execution")
+	if execution := h.execution(stateMachineARN, b.ID); execution.Status != sfntypes.ExecutionStatusRunning {
+		t.Fatalf("the retry's execution is %s", execution.Status)
+	}
+	if executions := h.executions(stateMachineARN); executions != 1 {
+		t.Fatalf("%d executions", executions)
 	}
 	if activations := h.activations(); len(activations) != 1 {
 		t.Fatalf("%d activations", len(activations))
@@ -229,8 +238,8 @@ func TestBadInputIsRefusedWithTheFieldNamedAndNothingStored(t *testing.T) {
 		t.Fatalf("the refused key was stored: %v", err)
 	}
 	activations, events := h.activations(), h.auditEvents("")
-	if starts, _, _, _ := h.workflow.snapshot(); len(activations) != 0 || len(events) != 0 || starts != 0 {
-		t.Fatalf("bad input changed something: %d activations, %d audit events, %d starts", len(activations), len(events), starts)
+	if starts := h.executions(stateMachineARN); len(activations) != 0 || len(events) != 0 || starts != 0 {
+		t.Fatalf("bad input changed something: %d activations, %d audit events, %d executions", len(activations), len(events), starts)
 	}
 }
 
@@ -340,7 +349,7 @@ func TestCancelMarksTheActivationAndWakesItsWaits(t *testing.T) {
 	h := newHarness(t)
 	var a domain.Activation
 	h.do("office-ke", http.MethodPost, "/activations", request("KE", "Mombasa", 1_000_000)).json(t, &a)
-	h.addTask(domain.ApprovalTask{ID: "task-sec", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"}, "token-sec")
+	h.addTask(domain.ApprovalTask{ID: "task-sec", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"})
 
 	if resp := h.do("auditor-1", http.MethodPost, "/activations/"+a.ID+"/cancel", nil); resp.Status != http.StatusForbidden {
 		t.Fatalf("auditor cancel: %d", resp.Status)
@@ -354,8 +363,13 @@ func TestCancelMarksTheActivationAndWakesItsWaits(t *testing.T) {
 	if !cancelled.CancelRequested {
 		t.Fatalf("cancelled %+v", cancelled)
 	}
-	if got := h.workflow.failures["token-sec"]; got[0] != "ActivationCancelled" {
-		t.Fatalf("open task token not failed: %v", h.workflow.failures)
+	// The wait on the open task ends with ActivationCancelled, which the workflow's Catch
+	// compensates; the activation's own execution goes on to meet the mark.
+	if waited := h.decisionDelivered("task-sec"); waited.Status != sfntypes.ExecutionStatusFailed || aws.ToString(waited.Error) != "ActivationCancelled" {
+		t.Fatalf("the open task's wait ended %s with %q", waited.Status, aws.ToString(waited.Error))
+	}
+	if execution := h.execution(stateMachineARN, a.ID); execution.Status != sfntypes.ExecutionStatusRunning || aws.ToInt32(execution.RedriveCount) != 0 {
+		t.Fatalf("the running execution was %s, redriven %d times", execution.Status, aws.ToInt32(execution.RedriveCount))
 	}
 	// Cancelling again is harmless.
 	if again := h.do("office-ke", http.MethodPost, "/activations/"+a.ID+"/cancel", nil); again.Status != http.StatusAccepted {

@@ -35,6 +35,9 @@ type Activations interface {
 	ListActivations(ctx context.Context, q store.ActivationQuery) (store.Page[domain.Activation], error)
 	// RequestCancel marks a non-terminal activation for cancellation; conflict if it ended.
 	RequestCancel(ctx context.Context, id string) (domain.Activation, error)
+	// AppendStep records a step on the activation (a progress note: no status change, no
+	// version bump); not_found if there is no such activation.
+	AppendStep(ctx context.Context, id string, step domain.Step) error
 }
 
 // IdempotencyKeys is what the API needs of the idempotency store.

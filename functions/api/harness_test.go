@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/fasttrack/fasttrack/functions/api"
 	"github.com/fasttrack/fasttrack/internal/dynamolocal"
@@ -28,21 +31,67 @@ import (
 	"github.com/fasttrack/fasttrack/shared/domain"
 	"github.com/fasttrack/fasttrack/shared/store"
 	"github.com/fasttrack/fasttrack/shared/tables"
+	"github.com/fasttrack/fasttrack/workflows/engine"
+	"github.com/fasttrack/fasttrack/workflows/engine/clock"
+	"github.com/fasttrack/fasttrack/workflows/engine/server"
+	"github.com/fasttrack/fasttrack/workflows/engine/tasks"
 )
 
-const stateMachineARN = "arn:aws:states:us-east-1:123456789012:stateMachine:fasttrack"
+const (
+	region  = "us-east-1"
+	account = "123456789012"
+	// stateMachineARN is the state machine the API starts for each activation: in these tests a
+	// small one whose execution waits at one step until the test ends it (activationMachine).
+	stateMachineARN = "arn:aws:states:" + region + ":" + account + ":stateMachine:fasttrack"
+	// taskMachineARN opens an approval task with a real task token and waits for its decision.
+	taskMachineARN = "arn:aws:states:" + region + ":" + account + ":stateMachine:approval"
+)
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// activationMachine stands for the fast-track workflow: one step that waits for a task token,
+// which the activation-step function hands to the test. The test ends the step as it needs: a
+// failure the state does not handle stops the execution at the step, as a transient error that
+// outlasted its retries does (stall); a success with outcome FAILED ends it in a Fail state, as
+// the workflow ends an activation it compensated as FAILED (finish). So the API's start,
+// history, stall and redrive handling run against real executions.
+const activationMachine = `{
+  "Comment": "One step that waits until the test ends it.",
+  "StartAt": "Step",
+  "States": {
+    "Step": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+      "Parameters": {"FunctionName": "activation-step", "Payload": {"activationId.$": "$.activationId", "token.$": "$$.Task.Token"}},
+      "Next": "Outcome"
+    },
+    "Outcome": {
+      "Type": "Choice",
+      "Choices": [{"Variable": "$.outcome", "StringEquals": "FAILED", "Next": "Failed"}],
+      "Default": "Done"
+    },
+    "Done": {"Type": "Succeed"},
+    "Failed": {"Type": "Fail", "Error": "InsufficientFunds", "Cause": "compensated"}
+  }
+}`
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// taskMachine opens an approval task as the approvals function does: the open-task function
+// stores it with the execution's task token, and the execution waits for the decision the API
+// sends (SendTaskSuccess with the decision, SendTaskFailure with ApprovalRejected or
+// ActivationCancelled). Its output, or its error and cause, is what the API delivered.
+const taskMachine = `{
+  "Comment": "Opens an approval task and waits for its decision.",
+  "StartAt": "Decision",
+  "States": {
+    "Decision": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+      "Parameters": {"FunctionName": "open-task", "Payload": {"task.$": "$.task", "token.$": "$$.Task.Token"}},
+      "End": true
+    }
+  }
+}`
+
+// waitLimit bounds every wait on the wall clock.
+const waitLimit = 30 * time.Second
 
 var demoUsers = map[string]auth.User{
 	"office-ke":  {Username: "office-ke", Roles: []auth.Role{auth.CountryOffice}, Office: "KE"},
@@ -66,18 +115,42 @@ type harness struct {
 	server   *api.Server
 	http     *httptest.Server
 	store    *store.Store
-	workflow *memoryWorkflow
-	clock    *clock
+	dynamo   *dynamodb.Client
+	tables   tables.Names
+	engine   *engine.Engine
+	workflow *sfn.Client
+	clock    *clock.Fake
 	issuer   *auth.Issuer
 	logs     *bytes.Buffer
 	ids      int
 	idMu     sync.Mutex
+
+	stepMu sync.Mutex
+	steps  map[string]string // activation id -> the token its execution's step waits on
 }
 
-func newHarness(t *testing.T) *harness {
+// harnessOptions change what newHarness sets up.
+type harnessOptions struct {
+	// noActivationMachine leaves the API's state machine uncreated, so that starting an
+	// execution fails until the test creates it (createActivationMachine).
+	noActivationMachine bool
+}
+
+// newHarness serves the API over the real store on DynamoDB Local and the embedded Step
+// Functions engine behind its JSON API server, reached through the ordinary sfn client.
+func newHarness(t *testing.T, options ...harnessOptions) *harness {
 	t.Helper()
-	h := &harness{t: t, workflow: newMemoryWorkflow(), clock: &clock{now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}, logs: &bytes.Buffer{}}
-	h.store = newStore(t, h.clock)
+	var opts harnessOptions
+	if len(options) > 0 {
+		opts = options[0]
+	}
+	h := &harness{t: t, clock: clock.NewFake(time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)), logs: &bytes.Buffer{}, steps: map[string]string{}}
+	h.store, h.dynamo, h.tables = newStore(t, h.clock)
+	h.startEngine()
+	if !opts.noActivationMachine {
+		h.createActivationMachine()
+	}
+	h.createMachine("approval", taskMachine)
 	issuer, err := auth.NewIssuer(issuerKey(t), auth.WithIssuerClock(h.clock.Now))
 	if err != nil {
 		t.Fatal(err)
@@ -100,11 +173,179 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
+// startEngine runs the engine in memory on the harness clock, with the test machines'
+// functions behind its local Lambda dispatcher, and its Step Functions API on loopback.
+func (h *harness) startEngine() {
+	h.t.Helper()
+	functions := tasks.NewDispatcher()
+	if err := functions.Register("activation-step", h.activationStep); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := functions.Register("open-task", h.openTask); err != nil {
+		h.t.Fatal(err)
+	}
+	e, err := engine.New(engine.Options{Region: region, Account: account, Clock: h.clock, Lambda: functions,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := e.Start(context.Background()); err != nil {
+		h.t.Fatal(err)
+	}
+	h.engine = e
+	endpoint := httptest.NewServer(server.New(e, server.Options{}))
+	h.t.Cleanup(func() {
+		endpoint.Close()
+		_ = e.Close()
+	})
+	h.workflow = sfn.New(sfn.Options{Region: region, BaseEndpoint: aws.String(endpoint.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
+}
+
+func (h *harness) createMachine(name, definition string) {
+	h.t.Helper()
+	_, err := h.workflow.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{Name: aws.String(name),
+		Definition: aws.String(definition), RoleArn: aws.String("arn:aws:iam::" + account + ":role/fasttrack-test")})
+	if err != nil {
+		h.t.Fatalf("create state machine %s: %v", name, err)
+	}
+}
+
+// createActivationMachine creates the state machine the API starts.
+func (h *harness) createActivationMachine() { h.createMachine("fasttrack", activationMachine) }
+
+// activationStep is the function of the activation machine's step: it hands the token the
+// execution waits on to the test.
+func (h *harness) activationStep(_ context.Context, in struct {
+	ActivationID string `json:"activationId"`
+	Token        string `json:"token"`
+}) error {
+	h.stepMu.Lock()
+	defer h.stepMu.Unlock()
+	h.steps[in.ActivationID] = in.Token
+	return nil
+}
+
+// openTask is the function of the task machine: it stores the task with the token the
+// execution waits on, as the approvals function does.
+func (h *harness) openTask(ctx context.Context, in struct {
+	Task  domain.ApprovalTask `json:"task"`
+	Token string              `json:"token"`
+}) error {
+	_, err := h.store.CreateTask(ctx, in.Task, in.Token)
+	return err
+}
+
+// eventually polls check until it holds or the wall-clock limit passes.
+func (h *harness) eventually(what string, check func() bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	ticker := time.NewTicker(2 * time.Millisecond)
+	defer ticker.Stop()
+	for !check() {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("timed out waiting for %s", what)
+		}
+		<-ticker.C
+	}
+}
+
+// execution describes an execution of a state machine by name.
+func (h *harness) execution(machineARN, name string) *sfn.DescribeExecutionOutput {
+	h.t.Helper()
+	arn := strings.Replace(machineARN, ":stateMachine:", ":execution:", 1) + ":" + name
+	out, err := h.workflow.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	if err != nil {
+		h.t.Fatalf("describe %s: %v", arn, err)
+	}
+	return out
+}
+
+// awaitExecution waits until the execution has one of the statuses.
+func (h *harness) awaitExecution(machineARN, name string, statuses ...sfntypes.ExecutionStatus) *sfn.DescribeExecutionOutput {
+	h.t.Helper()
+	var out *sfn.DescribeExecutionOutput
+	h.eventually(fmt.Sprintf("execution %s to be %v", name, statuses), func() bool {
+		out = h.execution(machineARN, name)
+		return slices.Contains(statuses, out.Status)
+	})
+	return out
+}
+
+// executions counts the executions of a state machine.
+func (h *harness) executions(machineARN string) int {
+	h.t.Helper()
+	out, err := h.workflow.ListExecutions(context.Background(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(machineARN), MaxResults: 1000})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return len(out.Executions)
+}
+
+// stepToken waits for the token the activation's execution waits on at its step.
+func (h *harness) stepToken(activationID string) string {
+	h.t.Helper()
+	var token string
+	h.eventually("the step of "+activationID, func() bool {
+		h.stepMu.Lock()
+		defer h.stepMu.Unlock()
+		token = h.steps[activationID]
+		return token != ""
+	})
+	return token
+}
+
+// finish ends the activation's step with the outcome: "FAILED" ends the execution in its Fail
+// state, anything else in success.
+func (h *harness) finish(activationID, outcome string) {
+	h.t.Helper()
+	token := h.stepToken(activationID)
+	h.stepMu.Lock()
+	delete(h.steps, activationID)
+	h.stepMu.Unlock()
+	output, _ := json.Marshal(map[string]string{"outcome": outcome})
+	if _, err := h.workflow.SendTaskSuccess(context.Background(), &sfn.SendTaskSuccessInput{TaskToken: aws.String(token),
+		Output: aws.String(string(output))}); err != nil {
+		h.t.Fatal(err)
+	}
+	h.awaitExecution(stateMachineARN, activationID, sfntypes.ExecutionStatusSucceeded, sfntypes.ExecutionStatusFailed)
+}
+
+// historyTypes lists the event types of an execution's history, oldest first.
+func (h *harness) historyTypes(machineARN, name string) []string {
+	h.t.Helper()
+	arn := strings.Replace(machineARN, ":stateMachine:", ":execution:", 1) + ":" + name
+	out, err := h.workflow.GetExecutionHistory(context.Background(), &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn), MaxResults: 1000})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	types := make([]string, len(out.Events))
+	for i, e := range out.Events {
+		types[i] = string(e.Type)
+	}
+	return types
+}
+
+// stall ends the activation's step with a failure its state does not handle, as a step whose
+// retries were spent on a transient error: the execution stops FAILED at that step.
+func (h *harness) stall(activationID string) {
+	h.t.Helper()
+	token := h.stepToken(activationID)
+	h.stepMu.Lock()
+	delete(h.steps, activationID)
+	h.stepMu.Unlock()
+	if _, err := h.workflow.SendTaskFailure(context.Background(), &sfn.SendTaskFailureInput{TaskToken: aws.String(token),
+		Error: aws.String("TransientError"), Cause: aws.String(`{"errorMessage":"throttled","errorType":"TransientError"}`)}); err != nil {
+		h.t.Fatal(err)
+	}
+	h.awaitExecution(stateMachineARN, activationID, sfntypes.ExecutionStatusFailed)
+}
+
 // newStore returns the real store on fresh tables (a random prefix) in DynamoDB Local.
-func newStore(t *testing.T, c *clock) *store.Store {
+func newStore(t *testing.T, c *clock.Fake) (*store.Store, *dynamodb.Client, tables.Names) {
 	t.Helper()
 	client := dynamodb.New(dynamodb.Options{
-		Region:       "us-east-1",
+		Region:       region,
 		BaseEndpoint: aws.String(dynamolocal.TestEndpoint(t)),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
 	})
@@ -125,7 +366,7 @@ func newStore(t *testing.T, c *clock) *store.Store {
 			t.Fatal(err)
 		}
 	}
-	return s
+	return s, client, names
 }
 
 // testReference is the demo duty stations, and one country that is not a member state.
@@ -165,12 +406,16 @@ func (h *harness) auditEvents(action string) []audit.Event {
 	return page.Items
 }
 
-// addTask stores an open task of the activation with a token the workflow waits on.
-func (h *harness) addTask(task domain.ApprovalTask, token string) domain.ApprovalTask {
+// addTask opens a task of the activation as the workflow does: an execution of the task
+// machine stores it with a real task token and waits for its decision.
+func (h *harness) addTask(task domain.ApprovalTask) domain.ApprovalTask {
 	h.t.Helper()
 	now := h.clock.Now()
 	if task.Deadline.IsZero() {
 		task.Deadline = now.Add(24 * time.Hour)
+	}
+	if task.CreatedAt.IsZero() {
+		task.CreatedAt = now
 	}
 	if a, err := h.store.GetActivation(context.Background(), task.ActivationID); err == nil {
 		task.RequestedBy = a.RequestedBy
@@ -180,14 +425,33 @@ func (h *harness) addTask(task domain.ApprovalTask, token string) domain.Approva
 			task.Priority = a.Priority
 		}
 	}
-	stored, err := h.store.CreateTask(context.Background(), task, token)
+	input, err := json.Marshal(map[string]any{"task": task})
 	if err != nil {
-		h.t.Fatalf("create task: %v", err)
+		h.t.Fatal(err)
 	}
-	h.workflow.mu.Lock()
-	h.workflow.tokens[token] = true
-	h.workflow.mu.Unlock()
+	if _, err := h.workflow.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: aws.String(taskMachineARN),
+		Name: aws.String(task.ID), Input: aws.String(string(input))}); err != nil {
+		h.t.Fatalf("start the task's execution: %v", err)
+	}
+	var stored domain.ApprovalTask
+	h.eventually("task "+task.ID+" to be opened", func() bool {
+		stored, err = h.store.GetTask(context.Background(), task.ID)
+		return err == nil
+	})
 	return stored
+}
+
+// taskExecution describes the execution that waits for the task's decision.
+func (h *harness) taskExecution(taskID string) *sfn.DescribeExecutionOutput {
+	h.t.Helper()
+	return h.execution(taskMachineARN, taskID)
+}
+
+// decisionDelivered waits until the task's execution has ended and returns it: SUCCEEDED with
+// the decision as output, or FAILED with the error the API sent.
+func (h *harness) decisionDelivered(taskID string) *sfn.DescribeExecutionOutput {
+	h.t.Helper()
+	return h.awaitExecution(taskMachineARN, taskID, sfntypes.ExecutionStatusSucceeded, sfntypes.ExecutionStatusFailed)
 }
 
 var (

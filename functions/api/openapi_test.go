@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/fasttrack/fasttrack/functions/api"
@@ -236,14 +235,14 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 	check("office-ht", http.MethodGet, "/activations/{id}", "/activations/"+a.ID, nil)
 	check("office-ke", http.MethodGet, "/activations/{id}/history", "/activations/"+a.ID+"/history", nil)
 
-	h.addTask(domain.ApprovalTask{ID: "task-1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"}, "tok-1")
+	h.addTask(domain.ApprovalTask{ID: "task-1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"})
 	check("security-1", http.MethodGet, "/tasks", "/tasks", nil)
 	check("security-1", http.MethodGet, "/tasks", "/tasks?dueBefore=tomorrow", nil)
 	check("finance-1", http.MethodPost, "/tasks/{id}/decision", "/tasks/task-1/decision", map[string]string{"decision": "approve"})
 	check("security-1", http.MethodPost, "/tasks/{id}/decision", "/tasks/task-1/decision", map[string]string{"decision": "approve"})
 	check("security-2", http.MethodPost, "/tasks/{id}/decision", "/tasks/task-1/decision", map[string]string{"decision": "approve"})
 	check("security-2", http.MethodPost, "/tasks/{id}/decision", "/tasks/none/decision", map[string]string{"decision": "approve"})
-	h.addTask(domain.ApprovalTask{ID: "task-2", ActivationID: a.ID, Role: domain.RoleFinance, Kind: domain.KindFundRelease, Office: "KE"}, "tok-2")
+	h.addTask(domain.ApprovalTask{ID: "task-2", ActivationID: a.ID, Role: domain.RoleFinance, Kind: domain.KindFundRelease, Office: "KE"})
 	check("admin-1", http.MethodPost, "/tasks/{id}/reassign", "/tasks/task-2/reassign", map[string]string{"assignee": "finance-2", "reason": "leave"})
 	check("finance-2", http.MethodPost, "/delegations", "/delegations", map[string]any{"toUser": "finance-1", "role": "finance",
 		"start": h.clock.Now(), "until": h.clock.Now().Add(time.Hour)})
@@ -259,10 +258,17 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 	check("admin-1", http.MethodPut, "/experts/{id}/policies/{policyId}", "/experts/exp-1/policies/p1", map[string]any{"kind": "medical", "validFrom": "2026-01-01", "validTo": "2026-12-31"})
 	check("hr-1", http.MethodGet, "/experts", "/experts", nil)
 	check("admin-1", http.MethodPost, "/activations/{id}/redrive", "/activations/"+a.ID+"/redrive", nil)
-	h.workflow.mu.Lock()
-	h.workflow.status[a.ID] = sfntypes.ExecutionStatusFailed
-	h.workflow.mu.Unlock()
+	h.stall(a.ID)
+	check("auditor-1", http.MethodGet, "/activations/{id}", "/activations/"+a.ID, nil)
 	check("admin-1", http.MethodPost, "/activations/{id}/redrive", "/activations/"+a.ID+"/redrive", nil)
+	check("auditor-1", http.MethodGet, "/activations/{id}", "/activations/"+a.ID, nil)
+	check("office-ke", http.MethodGet, "/me", "/me", nil)
+	check("finance-security", http.MethodGet, "/me", "/me", nil)
+	check("auditor-1", http.MethodGet, "/audit/verify", "/audit/verify", nil)
+	check("auditor-1", http.MethodGet, "/audit/verify", "/audit/verify?activationId="+a.ID, nil)
+	check("auditor-1", http.MethodGet, "/audit/verify", "/audit/verify?activationId=act-none", nil)
+	check("auditor-1", http.MethodGet, "/audit/verify", "/audit/verify?limit=0", nil)
+	check("office-ke", http.MethodGet, "/audit/verify", "/audit/verify", nil)
 	check("office-ke", http.MethodPost, "/activations/{id}/cancel", "/activations/"+a.ID+"/cancel", nil)
 	check("", http.MethodGet, "/healthz", "/healthz", nil)
 

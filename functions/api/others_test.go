@@ -29,41 +29,45 @@ import (
 func TestHistoryMergesWorkflowEventsAndAuditTrailInTimeOrder(t *testing.T) {
 	h := newHarness(t)
 	a := h.withActivation("Mombasa", 1_000_000)
-	at := func(seconds int) *time.Time { v := h.clock.Now().Add(time.Duration(seconds) * time.Second); return &v }
-	h.workflow.mu.Lock()
-	h.workflow.history[a.ID] = []sfntypes.HistoryEvent{
-		{Id: 1, Type: sfntypes.HistoryEventTypeExecutionStarted, Timestamp: at(1), ExecutionStartedEventDetails: &sfntypes.ExecutionStartedEventDetails{Input: aws.String(`{"activationId":"x"}`)}},
-		{Id: 2, PreviousEventId: 1, Type: sfntypes.HistoryEventTypeTaskStateEntered, Timestamp: at(2), StateEnteredEventDetails: &sfntypes.StateEnteredEventDetails{Name: aws.String("Assess")}},
-		{Id: 3, PreviousEventId: 2, Type: sfntypes.HistoryEventTypeTaskScheduled, Timestamp: at(3)},
-		{Id: 4, PreviousEventId: 3, Type: sfntypes.HistoryEventTypeTaskFailed, Timestamp: at(5), TaskFailedEventDetails: &sfntypes.TaskFailedEventDetails{Error: aws.String("NotEligible"), Cause: aws.String("no")}},
-		{Id: 5, PreviousEventId: 4, Type: sfntypes.HistoryEventTypeTaskStateExited, Timestamp: at(6), StateExitedEventDetails: &sfntypes.StateExitedEventDetails{Name: aws.String("Assess")}},
-	}
-	h.workflow.mu.Unlock()
+	h.stepToken(a.ID) // the execution waits at its step
 	h.clock.Advance(4 * time.Second)
 	h.do("office-ke", http.MethodPost, "/activations/"+a.ID+"/cancel", nil)
+	h.clock.Advance(time.Second)
+	h.stall(a.ID)
 
 	resp := h.do("auditor-1", http.MethodGet, "/activations/"+a.ID+"/history", nil)
 	var history api.History
 	resp.json(t, &history)
-	var got []string
-	for _, item := range history.Items {
-		got = append(got, item.Source+":"+item.Type+":"+item.Step+":"+item.Actor)
+	index := map[string]int{}
+	var last time.Time
+	for i, item := range history.Items {
+		if item.Time.Before(last) || item.Actor == "" {
+			t.Fatalf("entry %d out of order or without actor: %+v", i, item)
+		}
+		last = item.Time
+		key := item.Source + ":" + item.Type + ":" + item.Step + ":" + item.Actor
+		if _, seen := index[key]; !seen {
+			index[key] = i
+		}
 	}
-	want := []string{
-		"audit:activation.requested:request:office-ke",
-		"workflow:ExecutionStarted::workflow",
-		"workflow:TaskStateEntered:Assess:workflow",
-		"workflow:TaskScheduled:Assess:workflow",
-		"audit:activation.cancel_requested::office-ke",
-		"workflow:TaskFailed:Assess:workflow",
-		"workflow:TaskStateExited:Assess:workflow",
+	position := func(key string) int {
+		t.Helper()
+		i, ok := index[key]
+		if !ok {
+			t.Fatalf("the timeline has no %s: %v", key, index)
+		}
+		return i
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("timeline:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	requested := position("audit:activation.requested:request:office-ke")
+	entered := position("workflow:TaskStateEntered:Step:workflow")
+	cancel := position("audit:activation.cancel_requested::office-ke")
+	failed := position("workflow:TaskFailed:Step:workflow")
+	stopped := position("workflow:ExecutionFailed::workflow")
+	if !(requested < cancel && entered < cancel && cancel < failed && failed < stopped) {
+		t.Fatalf("timeline order: requested %d, entered %d, cancel %d, failed %d, stopped %d", requested, entered, cancel, failed, stopped)
 	}
-	failed := history.Items[5].Detail.(map[string]any)
-	if failed["error"] != "NotEligible" {
-		t.Fatalf("failure detail %+v", failed)
+	if detail := history.Items[failed].Detail.(map[string]any); detail["error"] != "TransientError" {
+		t.Fatalf("failure detail %+v", detail)
 	}
 	if resp := h.do("office-ke", http.MethodGet, "/activations/"+a.ID+"/history", nil); resp.Status != http.StatusOK {
 		t.Fatalf("own office history: %d", resp.Status)
@@ -194,23 +198,113 @@ func TestExpertsAndPolicies(t *testing.T) {
 	}
 }
 
-func TestRedrive(t *testing.T) {
+// TestRedriveResumesAStalledExecution: an execution stopped at its step shows as stalled, and
+// only an admin can redrive it; the redrive runs the step again, is recorded, and cannot be
+// repeated while the execution runs.
+func TestRedriveResumesAStalledExecution(t *testing.T) {
 	h := newHarness(t)
 	a := h.withActivation("Nairobi", 1_000_000)
+	h.stepToken(a.ID)
 	if resp := h.do("admin-1", http.MethodPost, "/activations/"+a.ID+"/redrive", nil); resp.Status != http.StatusConflict {
 		t.Fatalf("redrive of a running execution: %d %s", resp.Status, resp.Body)
 	}
-	h.workflow.mu.Lock()
-	h.workflow.status[a.ID] = sfntypes.ExecutionStatusFailed
-	h.workflow.mu.Unlock()
+	var view api.ActivationView
+	h.do("office-ke", http.MethodGet, "/activations/"+a.ID, nil).json(t, &view)
+	if view.Workflow == nil || view.Workflow.Status != "RUNNING" || view.Workflow.Stalled {
+		t.Fatalf("running workflow %+v", view.Workflow)
+	}
+
+	h.clock.Advance(time.Minute)
+	h.stall(a.ID)
+	h.do("auditor-1", http.MethodGet, "/activations/"+a.ID, nil).json(t, &view)
+	if w := view.Workflow; w == nil || w.Status != "FAILED" || w.Error != "TransientError" || !w.Stalled || !strings.Contains(w.Cause, "throttled") ||
+		w.StopDate.IsZero() || view.Status != domain.StatusRequested {
+		t.Fatalf("stalled activation %s, workflow %+v", view.Status, view.Workflow)
+	}
+	// A country office sees that its activation stopped, not the internal cause.
+	var officeView api.ActivationView
+	h.do("office-ke", http.MethodGet, "/activations/"+a.ID, nil).json(t, &officeView)
+	if w := officeView.Workflow; w == nil || !w.Stalled || w.Error != "TransientError" || w.Cause != "" {
+		t.Fatalf("the office's view of the workflow %+v", officeView.Workflow)
+	}
 	for _, user := range []string{"auditor-1", "office-ke", "security-1"} {
 		if resp := h.do(user, http.MethodPost, "/activations/"+a.ID+"/redrive", nil); resp.Status != http.StatusForbidden {
 			t.Fatalf("%s redrives: %d", user, resp.Status)
 		}
 	}
 	resp := h.do("admin-1", http.MethodPost, "/activations/"+a.ID+"/redrive", nil)
-	if resp.Status != http.StatusAccepted || h.workflow.redrives != 1 {
+	var result api.RedriveResult
+	resp.json(t, &result)
+	if resp.Status != http.StatusAccepted || result.RedriveDate == "" || result.Activation.ID != a.ID {
 		t.Fatalf("redrive: %d %s", resp.Status, resp.Body)
+	}
+	// The stopped step runs again: it waits for a new token.
+	h.stepToken(a.ID)
+	execution := h.execution(stateMachineARN, a.ID)
+	if execution.Status != sfntypes.ExecutionStatusRunning || aws.ToInt32(execution.RedriveCount) != 1 {
+		t.Fatalf("after the redrive the execution is %s, redriven %d times", execution.Status, aws.ToInt32(execution.RedriveCount))
+	}
+	if resp := h.do("admin-1", http.MethodPost, "/activations/"+a.ID+"/redrive", nil); resp.Status != http.StatusConflict {
+		t.Fatalf("second redrive while running: %d %s", resp.Status, resp.Body)
+	}
+	redriven := h.auditEvents(audit.ActionRedrive)
+	if len(redriven) != 1 || redriven[0].Actor != "admin-1" || redriven[0].ActivationID != a.ID || !strings.Contains(string(redriven[0].Before), "TransientError") {
+		t.Fatalf("redrive audit events %+v", redriven)
+	}
+	h.finish(a.ID, "ACTIVE")
+	if resp := h.do("admin-1", http.MethodPost, "/activations/"+a.ID+"/redrive", nil); resp.Status != http.StatusConflict {
+		t.Fatalf("redrive of a succeeded execution: %d %s", resp.Status, resp.Body)
+	}
+}
+
+// An execution the workflow ended in its Fail state (an activation compensated as FAILED) is
+// finished, not stalled: there is nothing to redrive.
+func TestAnExecutionEndedByTheWorkflowIsNotRedriven(t *testing.T) {
+	h := newHarness(t)
+	a := h.withActivation("Nairobi", 1_000_000)
+	h.finish(a.ID, "FAILED")
+	var view api.ActivationView
+	h.do("auditor-1", http.MethodGet, "/activations/"+a.ID, nil).json(t, &view)
+	if w := view.Workflow; w == nil || w.Status != "FAILED" || w.Error != "InsufficientFunds" || w.Stalled {
+		t.Fatalf("workflow %+v", view.Workflow)
+	}
+	resp := h.do("admin-1", http.MethodPost, "/activations/"+a.ID+"/redrive", nil)
+	if resp.Status != http.StatusConflict || !strings.Contains(resp.problem(t).Detail, "nothing to resume") {
+		t.Fatalf("redrive: %d %s", resp.Status, resp.Body)
+	}
+	if execution := h.execution(stateMachineARN, a.ID); aws.ToInt32(execution.RedriveCount) != 0 {
+		t.Fatalf("redriven %d times", aws.ToInt32(execution.RedriveCount))
+	}
+}
+
+// Cancelling a stalled activation marks it and redrives the execution, so that the stopped step
+// runs again and meets the mark.
+func TestCancellingAStalledActivationRedrivesIt(t *testing.T) {
+	h := newHarness(t)
+	a := h.withActivation("Nairobi", 1_000_000)
+	h.stall(a.ID)
+	resp := h.do("office-ke", http.MethodPost, "/activations/"+a.ID+"/cancel", map[string]string{"reason": "the rains stopped"})
+	if resp.Status != http.StatusAccepted {
+		t.Fatalf("cancel: %d %s", resp.Status, resp.Body)
+	}
+	h.stepToken(a.ID)
+	if execution := h.execution(stateMachineARN, a.ID); execution.Status != sfntypes.ExecutionStatusRunning || aws.ToInt32(execution.RedriveCount) != 1 {
+		t.Fatalf("execution %s, redriven %d times", execution.Status, aws.ToInt32(execution.RedriveCount))
+	}
+	stored, _ := h.store.GetActivation(t.Context(), a.ID)
+	if !stored.CancelRequested {
+		t.Fatal("the activation is not marked")
+	}
+	redriven := h.auditEvents(audit.ActionRedrive)
+	if len(redriven) != 1 || redriven[0].Actor != "office-ke" || !strings.Contains(string(redriven[0].After), "cancellation") {
+		t.Fatalf("redrive audit events %+v", redriven)
+	}
+	// A second cancel finds the workflow running: nothing more to redrive.
+	if again := h.do("office-ke", http.MethodPost, "/activations/"+a.ID+"/cancel", nil); again.Status != http.StatusAccepted {
+		t.Fatalf("second cancel: %d %s", again.Status, again.Body)
+	}
+	if execution := h.execution(stateMachineARN, a.ID); aws.ToInt32(execution.RedriveCount) != 1 {
+		t.Fatalf("redriven %d times", aws.ToInt32(execution.RedriveCount))
 	}
 }
 
@@ -229,10 +323,11 @@ func TestMetrics(t *testing.T) {
 	if _, err := h.store.Transition(ctx, store.Change{ID: a.ID, From: domain.StatusInProgress, Version: running.Version, To: domain.StatusActive}); err != nil {
 		t.Fatal(err)
 	}
-	h.clock.Advance(-90 * time.Second)
-	h.addTask(domain.ApprovalTask{ID: "t1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance}, "tok1")
-	h.addTask(domain.ApprovalTask{ID: "t2", ActivationID: a.ID, Role: domain.RoleFinance, Kind: domain.KindFundRelease, Deadline: h.clock.Now().Add(time.Minute)}, "tok2")
-	h.do("security-1", http.MethodPost, "/tasks/t1/decision", map[string]string{"decision": "approve"})
+	h.addTask(domain.ApprovalTask{ID: "t1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance})
+	h.addTask(domain.ApprovalTask{ID: "t2", ActivationID: a.ID, Role: domain.RoleFinance, Kind: domain.KindFundRelease, Deadline: h.clock.Now().Add(time.Minute)})
+	if resp := h.do("security-1", http.MethodPost, "/tasks/t1/decision", map[string]string{"decision": "approve"}); resp.Status != http.StatusOK {
+		t.Fatalf("decide: %d %s", resp.Status, resp.Body)
+	}
 	h.clock.Advance(time.Hour)
 
 	if resp := h.do("office-ke", http.MethodGet, "/metrics/activations", nil); resp.Status != http.StatusForbidden {
@@ -248,7 +343,8 @@ func TestMetrics(t *testing.T) {
 	for _, s := range m.TimeToStep {
 		found[s.Step] = s.AverageSeconds
 	}
-	if found["clearance"] != 30 || found["ACTIVE"] != 90 {
+	// The decision recorded the approval step 90 seconds after the request.
+	if found["clearance"] != 30 || found["ACTIVE"] != 90 || found["approval"] != 90 {
 		t.Fatalf("time to step %+v", m.TimeToStep)
 	}
 }

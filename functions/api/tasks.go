@@ -203,7 +203,8 @@ func (s *Server) decideTask(w http.ResponseWriter, r *http.Request, caller auth.
 		return err
 	}
 	if !caller.Allows(auth.DecideTask, auth.Resource{Role: auth.Role(task.Role)}) {
-		return NewProblem(ProblemForbidden, fmt.Sprintf("this task is for the %s role", task.Role))
+		return s.refuseDecision(r, caller, task, &domain.DecisionRefused{Rule: "decides-in-task-role",
+			Reason: fmt.Sprintf("this task is for the %s role", task.Role)})
 	}
 	// Overriding a level-6 denial needs a written justification; without one the approval
 	// would be recorded and then refused by the clearance gate.
@@ -250,6 +251,10 @@ func (s *Server) decideTask(w http.ResponseWriter, r *http.Request, caller auth.
 		Now:         now,
 		Config:      s.options.Config,
 	}); err != nil {
+		var refused *domain.DecisionRefused
+		if errors.As(err, &refused) {
+			return s.refuseDecision(r, caller, task, refused)
+		}
 		return err
 	}
 	decision := domain.Decision{Outcome: req.Decision, ActorID: actor, Role: task.Role, Comment: req.Comment, At: now}
@@ -264,10 +269,45 @@ func (s *Server) decideTask(w http.ResponseWriter, r *http.Request, caller auth.
 	s.audit(r, caller, auditNote{ActivationID: task.ActivationID, Country: task.Summary.Country, Action: audit.ActionTaskDecided, Subject: task.ID,
 		Before: map[string]any{"task": task.ID, "status": before},
 		After:  map[string]any{"task": task.ID, "status": decided.Status, "decision": decision.Outcome, "comment": decision.Comment, "onBehalfOf": decision.OnBehalfOf}})
+	s.recordDecisionStep(r, decided, decision)
 	if err := s.sendDecision(r, decided, token, decision); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, s.view(decided))
+}
+
+// ActionDecisionRefused is the audit action of a decision the separation-of-duties policy
+// refused: auditors see who tried what, and which rule stopped it.
+const ActionDecisionRefused = "task.decision_refused"
+
+// refuseDecision records a refused decision in the audit trail and answers 403 with the rule's
+// reason.
+func (s *Server) refuseDecision(r *http.Request, caller auth.Principal, task domain.ApprovalTask, refused *domain.DecisionRefused) error {
+	s.audit(r, caller, auditNote{ActivationID: task.ActivationID, Country: task.Summary.Country, Action: ActionDecisionRefused, Subject: task.ID,
+		After: map[string]any{"task": task.ID, "role": task.Role, "kind": task.Kind, "rule": refused.Rule, "reason": refused.Reason}})
+	return NewProblem(ProblemForbidden, refused.Reason)
+}
+
+// DecisionStep is the name of the step a decision records on its activation, the same as the
+// approvals function's "waiting" step for the task, so that the activation shows the approval
+// done (status succeeded) or refused (status failed) once a person has decided.
+const DecisionStep = "approval"
+
+// recordDecisionStep notes the decision on the activation. The decision itself is stored on the
+// task; a failure here is logged and the answer still given.
+func (s *Server) recordDecisionStep(r *http.Request, task domain.ApprovalTask, decision domain.Decision) {
+	status, verb := "succeeded", "approved"
+	if decision.Outcome != domain.Approve {
+		status, verb = "failed", "rejected"
+	}
+	detail := fmt.Sprintf("%s: %s by %s (%s)", task.ID, verb, decision.ActorID, decision.Role)
+	if decision.OnBehalfOf != "" {
+		detail += " on behalf of " + decision.OnBehalfOf
+	}
+	step := domain.Step{Name: DecisionStep, Status: status, At: decision.At, Detail: detail}
+	if err := s.deps.Activations.AppendStep(r.Context(), task.ActivationID, step); err != nil {
+		s.options.Logger.Error("api: record the decision step", "task", task.ID, "error", err.Error())
+	}
 }
 
 // redeliver sends the token again when the same person repeats the same decision on a task

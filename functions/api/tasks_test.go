@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
 	"github.com/fasttrack/fasttrack/functions/api"
 	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/domain"
@@ -26,10 +29,31 @@ func (h *harness) withActivation(station string, amount int64) domain.Activation
 	return a
 }
 
+// hasStep reports whether the activation records the step.
+func hasStep(a domain.Activation, name, status, detail string) bool {
+	for _, s := range a.Steps {
+		if s.Name == name && s.Status == status && s.Detail == detail {
+			return true
+		}
+	}
+	return false
+}
+
+// count counts the occurrences of item.
+func count(items []string, item string) int {
+	n := 0
+	for _, i := range items {
+		if i == item {
+			n++
+		}
+	}
+	return n
+}
+
 func TestDecisionApprovesOnceAndSendsTheTokenAfterTheUpdate(t *testing.T) {
 	h := newHarness(t)
 	a := h.withActivation("Mombasa", 1_000_000)
-	h.addTask(domain.ApprovalTask{ID: "task-1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"}, "token-1")
+	h.addTask(domain.ApprovalTask{ID: "task-1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"})
 
 	resp := h.do("security-1", http.MethodPost, "/tasks/task-1/decision", map[string]string{"decision": "approve", "comment": "cleared"})
 	if resp.Status != http.StatusOK {
@@ -40,15 +64,21 @@ func TestDecisionApprovesOnceAndSendsTheTokenAfterTheUpdate(t *testing.T) {
 	if task.Status != domain.TaskDecided || task.Decision == nil || task.Decision.ActorID != "security-1" || task.Decision.Outcome != domain.Approve {
 		t.Fatalf("task %+v", task)
 	}
+	// The waiting execution received the decision as its task's output.
+	delivered := h.decisionDelivered("task-1")
 	var output api.DecisionOutput
-	if err := json.Unmarshal([]byte(h.workflow.successes["token-1"]), &output); err != nil {
-		t.Fatalf("token output %q: %v", h.workflow.successes["token-1"], err)
+	if err := json.Unmarshal([]byte(aws.ToString(delivered.Output)), &output); delivered.Status != sfntypes.ExecutionStatusSucceeded || err != nil {
+		t.Fatalf("the wait ended %s with output %q: %v", delivered.Status, aws.ToString(delivered.Output), err)
 	}
 	if output.Decision != domain.Approve || output.Actor != "security-1" || output.Role != domain.RoleSecurity || output.Comment != "cleared" {
 		t.Fatalf("output %+v", output)
 	}
-	if strings.Contains(string(resp.Body), "token-1") {
+	if token, _ := h.store.TaskToken(t.Context(), "task-1"); token == "" || strings.Contains(string(resp.Body), token) {
 		t.Fatal("the task token reached the client")
+	}
+	// The activation shows the approval done.
+	if stored, _ := h.store.GetActivation(t.Context(), a.ID); !hasStep(stored, "approval", "succeeded", "task-1: approved by security-1 (security)") {
+		t.Fatalf("no approval step on the activation: %+v", stored.Steps)
 	}
 
 	second := h.do("security-2", http.MethodPost, "/tasks/task-1/decision", map[string]string{"decision": "reject", "comment": "no"})
@@ -59,8 +89,8 @@ func TestDecisionApprovesOnceAndSendsTheTokenAfterTheUpdate(t *testing.T) {
 	if again := h.do("security-1", http.MethodPost, "/tasks/task-1/decision", map[string]string{"decision": "approve"}); again.Status != http.StatusConflict {
 		t.Fatalf("repeat: %d %s", again.Status, again.Body)
 	}
-	if _, _, successes, failures := h.workflow.snapshot(); successes != 1 || failures != 0 {
-		t.Fatalf("tokens sent: %d successes, %d failures", successes, failures)
+	if got := h.historyTypes(taskMachineARN, "task-1"); count(got, "TaskSucceeded") != 1 || count(got, "TaskFailed") != 0 {
+		t.Fatalf("the wait was answered %d times with success, %d with failure: %v", count(got, "TaskSucceeded"), count(got, "TaskFailed"), got)
 	}
 	if decided := h.auditEvents(audit.ActionTaskDecided); len(decided) != 1 || decided[0].Actor != "security-1" || decided[0].Subject != "task-1" {
 		t.Fatalf("task.decided audit events %+v", decided)
@@ -70,7 +100,7 @@ func TestDecisionApprovesOnceAndSendsTheTokenAfterTheUpdate(t *testing.T) {
 func TestRejectionFailsTheTokenWithApprovalRejected(t *testing.T) {
 	h := newHarness(t)
 	a := h.withActivation("Mombasa", 1_000_000)
-	h.addTask(domain.ApprovalTask{ID: "task-1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"}, "token-1")
+	h.addTask(domain.ApprovalTask{ID: "task-1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"})
 
 	noComment := h.do("security-1", http.MethodPost, "/tasks/task-1/decision", map[string]string{"decision": "reject"})
 	if p := noComment.problem(t); noComment.Status != http.StatusBadRequest || len(p.Errors) != 1 || p.Errors[0].Field != "comment" {
@@ -84,15 +114,19 @@ func TestRejectionFailsTheTokenWithApprovalRejected(t *testing.T) {
 	if resp.Status != http.StatusOK {
 		t.Fatalf("reject: %d %s", resp.Status, resp.Body)
 	}
-	if got := h.workflow.failures["token-1"]; got[0] != "ApprovalRejected" || !strings.Contains(got[1], "too risky") {
-		t.Fatalf("failure sent %v", got)
+	if got := h.decisionDelivered("task-1"); got.Status != sfntypes.ExecutionStatusFailed || aws.ToString(got.Error) != "ApprovalRejected" ||
+		!strings.Contains(aws.ToString(got.Cause), "too risky") {
+		t.Fatalf("the wait ended %s with %q: %q", got.Status, aws.ToString(got.Error), aws.ToString(got.Cause))
+	}
+	if stored, _ := h.store.GetActivation(t.Context(), a.ID); !hasStep(stored, "approval", "failed", "task-1: rejected by security-1 (security)") {
+		t.Fatalf("no rejected approval step on the activation: %+v", stored.Steps)
 	}
 }
 
 func TestConcurrentDecisionsProduceOneDecision(t *testing.T) {
 	h := newHarness(t)
 	a := h.withActivation("Mombasa", 1_000_000)
-	h.addTask(domain.ApprovalTask{ID: "task-1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"}, "token-1")
+	h.addTask(domain.ApprovalTask{ID: "task-1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"})
 	users := []string{"security-1", "security-2", "finance-security"}
 	statuses := make([]int, 9)
 	var wg sync.WaitGroup
@@ -116,8 +150,8 @@ func TestConcurrentDecisionsProduceOneDecision(t *testing.T) {
 	if ok != 1 || conflict != len(statuses)-1 {
 		t.Fatalf("%d decisions succeeded, %d conflicts: %v", ok, conflict, statuses)
 	}
-	if _, _, successes, _ := h.workflow.snapshot(); successes != 1 {
-		t.Fatalf("token sent %d times", successes)
+	if got := h.historyTypes(taskMachineARN, "task-1"); count(got, "TaskSucceeded") != 1 {
+		t.Fatalf("the wait was answered %d times: %v", count(got, "TaskSucceeded"), got)
 	}
 }
 
@@ -127,14 +161,14 @@ func TestDecisionRefusals(t *testing.T) {
 	var ownActivation domain.Activation
 	own.json(t, &ownActivation)
 	a := h.withActivation("Mombasa", 40_000_000)
-	h.addTask(domain.ApprovalTask{ID: "task-sec", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"}, "token-sec")
-	h.addTask(domain.ApprovalTask{ID: "task-own", ActivationID: ownActivation.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"}, "token-own")
-	h.addTask(domain.ApprovalTask{ID: "task-fin", ActivationID: a.ID, Role: domain.RoleFinance, Kind: domain.KindFundRelease, Office: "KE"}, "token-fin")
-	h.addTask(domain.ApprovalTask{ID: "task-senior", ActivationID: a.ID, Role: domain.RoleSeniorManagement, Kind: domain.KindSeniorFundRelease, Office: "KE"}, "token-senior")
+	h.addTask(domain.ApprovalTask{ID: "task-sec", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"})
+	h.addTask(domain.ApprovalTask{ID: "task-own", ActivationID: ownActivation.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"})
+	h.addTask(domain.ApprovalTask{ID: "task-fin", ActivationID: a.ID, Role: domain.RoleFinance, Kind: domain.KindFundRelease, Office: "KE"})
+	h.addTask(domain.ApprovalTask{ID: "task-senior", ActivationID: a.ID, Role: domain.RoleSeniorManagement, Kind: domain.KindSeniorFundRelease, Office: "KE"})
 	h.addTask(domain.ApprovalTask{ID: "task-late", ActivationID: a.ID, Role: domain.RoleFinance, Kind: domain.KindFundRelease, Office: "KE",
-		Deadline: h.clock.Now().Add(time.Minute)}, "token-late")
+		Deadline: h.clock.Now().Add(time.Minute)})
 	h.addTask(domain.ApprovalTask{ID: "task-assigned", ActivationID: a.ID, Role: domain.RoleHR, Kind: domain.KindExpertSourcing, Office: "KE",
-		Assignee: "hr-2"}, "token-assigned")
+		Assignee: "hr-2"})
 
 	approve := map[string]string{"decision": "approve", "comment": "ok"}
 	cases := []struct {
@@ -189,8 +223,26 @@ func TestDecisionRefusals(t *testing.T) {
 	if task.Decision.OnBehalfOf != "hr-2" {
 		t.Fatalf("decision not recorded on behalf of the assignee: %+v", task.Decision)
 	}
-	if got := h.workflow.successes; got["token-sec"] == "" || got["token-fin"] != "" || got["token-own"] != "" {
-		t.Fatalf("tokens sent for refused decisions: %v", got)
+	// Only the decisions given were delivered; the refused ones left their waits alone.
+	if got := h.decisionDelivered("task-sec"); got.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("task-sec's wait is %s", got.Status)
+	}
+	for _, id := range []string{"task-fin", "task-own", "task-senior"} {
+		if got := h.taskExecution(id); got.Status != sfntypes.ExecutionStatusRunning {
+			t.Fatalf("%s's wait is %s after refused decisions", id, got.Status)
+		}
+	}
+	// Every refusal of the policy is in the audit trail with its rule.
+	rules := map[string]bool{}
+	for _, e := range h.auditEvents(api.ActionDecisionRefused) {
+		var after struct{ Rule string }
+		_ = json.Unmarshal(e.After, &after)
+		rules[after.Rule] = true
+	}
+	for _, rule := range []string{"decides-in-task-role", "not-own-request", "assignee-or-delegate", "one-role-per-activation"} {
+		if !rules[rule] {
+			t.Errorf("no audit event of a refusal by %s; have %v", rule, rules)
+		}
 	}
 }
 
@@ -198,7 +250,7 @@ func TestDelegationExpires(t *testing.T) {
 	h := newHarness(t)
 	a := h.withActivation("Mombasa", 1_000_000)
 	h.addTask(domain.ApprovalTask{ID: "task-assigned", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance,
-		Office: "KE", Assignee: "security-2", Deadline: h.clock.Now().Add(72 * time.Hour)}, "token")
+		Office: "KE", Assignee: "security-2", Deadline: h.clock.Now().Add(72 * time.Hour)})
 	// security-2 delegates their own tasks to security-1 for a day.
 	resp := h.do("security-2", http.MethodPost, "/delegations", map[string]any{"toUser": "security-1", "role": "security",
 		"start": h.clock.Now(), "until": h.clock.Now().Add(24 * time.Hour)})
@@ -233,11 +285,11 @@ func TestInboxOrderFiltersAndTimeLeft(t *testing.T) {
 	h := newHarness(t)
 	a := h.withActivation("Mombasa", 1_000_000)
 	now := h.clock.Now()
-	h.addTask(domain.ApprovalTask{ID: "t-low-soon", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Priority: 10, Deadline: now.Add(time.Hour)}, "a")
-	h.addTask(domain.ApprovalTask{ID: "t-high-late", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Priority: 90, Deadline: now.Add(5 * time.Hour)}, "b")
-	h.addTask(domain.ApprovalTask{ID: "t-high-soon", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Priority: 90, Deadline: now.Add(2 * time.Hour)}, "c")
-	h.addTask(domain.ApprovalTask{ID: "t-decided", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Priority: 95, Deadline: now.Add(time.Minute)}, "d")
-	h.addTask(domain.ApprovalTask{ID: "t-finance", ActivationID: a.ID, Role: domain.RoleFinance, Kind: domain.KindFundRelease}, "e")
+	h.addTask(domain.ApprovalTask{ID: "t-low-soon", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Priority: 10, Deadline: now.Add(time.Hour)})
+	h.addTask(domain.ApprovalTask{ID: "t-high-late", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Priority: 90, Deadline: now.Add(5 * time.Hour)})
+	h.addTask(domain.ApprovalTask{ID: "t-high-soon", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Priority: 90, Deadline: now.Add(2 * time.Hour)})
+	h.addTask(domain.ApprovalTask{ID: "t-decided", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Priority: 95, Deadline: now.Add(time.Minute)})
+	h.addTask(domain.ApprovalTask{ID: "t-finance", ActivationID: a.ID, Role: domain.RoleFinance, Kind: domain.KindFundRelease})
 	if _, _, err := h.store.Decide(t.Context(), "t-decided", domain.Decision{Outcome: domain.Approve, ActorID: "security-2", Role: domain.RoleSecurity}); err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +325,7 @@ func TestInboxOrderFiltersAndTimeLeft(t *testing.T) {
 func TestReassign(t *testing.T) {
 	h := newHarness(t)
 	a := h.withActivation("Mombasa", 1_000_000)
-	h.addTask(domain.ApprovalTask{ID: "task-1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance}, "token")
+	h.addTask(domain.ApprovalTask{ID: "task-1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance})
 	body := map[string]string{"assignee": "security-2", "reason": "security-1 is on leave"}
 	if resp := h.do("security-1", http.MethodPost, "/tasks/task-1/reassign", body); resp.Status != http.StatusForbidden {
 		t.Fatalf("approver reassigns: %d", resp.Status)
@@ -300,7 +352,7 @@ func TestOverrideApprovalNeedsAJustification(t *testing.T) {
 	h := newHarness(t)
 	a := h.withActivation("Mombasa", 1_000_000)
 	h.addTask(domain.ApprovalTask{ID: "task-override", ActivationID: a.ID, Role: domain.RoleSeniorManagement,
-		Kind: domain.KindSecurityOverride, Office: "KE"}, "token-override")
+		Kind: domain.KindSecurityOverride, Office: "KE"})
 
 	resp := h.do("senior-1", http.MethodPost, "/tasks/task-override/decision", map[string]string{"decision": "approve", "comment": "ok"})
 	if resp.Status != http.StatusBadRequest {

@@ -86,6 +86,12 @@ type Options struct {
 	DynamoDBLog io.Writer
 	// Console, when set, builds a web console served under /console/ on the API's address.
 	Console func(s *System) (http.Handler, error)
+	// WrapFunction, when set, is given each workflow function's handler (by registry name)
+	// before the local Lambda dispatcher registers it, and the dispatcher calls what it returns
+	// (any handler lambda.Start accepts, such as a lambda.Handler). Tests use it to make a
+	// function fail the way a throttled table or the Lambda service would, through the real
+	// engine and dispatcher, and to count invocations.
+	WrapFunction func(name string, handler any) any
 }
 
 // System is the running whole.
@@ -224,6 +230,9 @@ func Start(ctx context.Context, opts Options) (_ *System, err error) {
 		if err != nil {
 			servicesListener.Close()
 			return nil, fmt.Errorf("localstack: function %s: %w", function.Name, err)
+		}
+		if opts.WrapFunction != nil {
+			handler = opts.WrapFunction(function.Name, handler)
 		}
 		if err := dispatcher.Register("fasttrack-"+function.Name, handler); err != nil {
 			servicesListener.Close()
