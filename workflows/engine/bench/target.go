@@ -24,7 +24,8 @@ type Mode string
 
 // The modes of our engine.
 const (
-	// ModeMemory keeps everything in memory: the engine's Go API.
+	// ModeMemory keeps everything in memory: the engine's Go API (RunExecution: start and
+	// wait for the end in one call).
 	ModeMemory Mode = "memory"
 	// ModeDurable journals every event under a directory, with fsync as in production (group
 	// commit): the engine's Go API.
@@ -174,11 +175,7 @@ func (t *Target) Execute(ctx context.Context) (string, error) {
 	if t.mode == ModeAPI {
 		return t.executeAPI(ctx)
 	}
-	started, err := t.engine.StartExecution(ctx, engine.StartExecutionInput{StateMachineArn: t.arn, Input: &t.machine.Input})
-	if err != nil {
-		return "", err
-	}
-	d, err := t.engine.WaitExecution(ctx, started.ExecutionArn)
+	d, err := t.engine.RunExecution(ctx, engine.StartExecutionInput{StateMachineArn: t.arn, Input: &t.machine.Input})
 	if err != nil {
 		return "", err
 	}
