@@ -208,3 +208,36 @@ func stateInput(ev HistoryEvent) *string {
 	}
 	return nil
 }
+
+// A copy of an execution cut short (the process died while compaction wrote it) is ignored:
+// the execution stays as it was.
+func TestUnfinishedCopyIsIgnored(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarnessAt(t, clock.NewFake(epoch), dir)
+	arn := h.start(h.machine(`{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"W"},"W":{"Type":"Wait","Seconds":60,"End":true}}}`), `{"v":1}`)
+	h.waitTimers(1)
+	before := h.types(arn)
+	x, err := h.e.execution(arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.mu.Lock()
+	first, err := h.e.journal.Read(x.locs[0])
+	if err == nil {
+		first, err = withGeneration(first, x.generation+1)
+	}
+	if err == nil {
+		_, _, err = h.e.journal.Append(first) // a start and nothing more
+	}
+	x.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = h.restart(t, dir)
+	if got := h.types(arn); strings.Join(got, " ") != strings.Join(before, " ") {
+		t.Fatalf("history after the unfinished copy: %v, want %v", got, before)
+	}
+	h.waitTimers(1)
+	h.clock.Advance(time.Minute)
+	expectSucceeded(t, h.wait(arn), `{"v":1}`)
+}

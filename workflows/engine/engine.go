@@ -97,8 +97,9 @@ type Engine struct {
 	forgetQueue []*execution // forgotten executions whose tombstones are not written yet
 
 	janitorWake     chan struct{}
-	tombstones      []tombstone         // owned by the janitor (by recovery before it starts)
-	carriedSegments map[uint64][]uint32 // during recovery: segments of replaced copies
+	tombstones      []tombstone             // owned by the janitor (by recovery before it starts)
+	carriedSegments map[uint64][]uint32     // during recovery: segments of replaced copies
+	pendingCopies   map[uint64]*pendingCopy // during recovery: copies not known to be whole yet
 
 	// During recovery, journal records that are no longer needed are released only once the
 	// replay is over.
@@ -152,6 +153,7 @@ func New(opts Options) (*Engine, error) {
 		allMachines:     map[uint64]*stateMachine{},
 		janitorWake:     make(chan struct{}, 1),
 		carriedSegments: map[uint64][]uint32{},
+		pendingCopies:   map[uint64]*pendingCopy{},
 	}
 	e.runner = &tasks.Runner{Lambda: opts.Lambda, DynamoDB: opts.DynamoDB, Now: e.clock.Now}
 	e.queue.init()

@@ -153,6 +153,9 @@ type execution struct {
 	// dropped is set (under Engine.retention) when recovery has released the execution's
 	// records itself.
 	dropped bool
+	// marker is the recCopied record of the copy the execution's records are (compaction).
+	marker    journal.Location
+	hasMarker bool
 }
 
 func (x *execution) markReady(f *frame) {
@@ -500,6 +503,14 @@ func (x *execution) stopTimers() {
 		x.timer.Stop()
 		x.timer = nil
 	}
+}
+
+// records lists every journal record of the execution: its events and the mark of its copy.
+func (x *execution) records() []journal.Location {
+	if !x.hasMarker {
+		return x.locs
+	}
+	return append(x.locs[:len(x.locs):len(x.locs)], x.marker)
 }
 
 // tokenRef finds the frame waiting on a task token.

@@ -60,10 +60,10 @@ func (e *Engine) forget(x *execution, tombstoned bool) {
 	if x.status == StatusRunning || x.status == "" {
 		e.running.Add(-1)
 	}
-	e.deferredRelease = append(e.deferredRelease, x.locs...)
+	e.deferredRelease = append(e.deferredRelease, x.records()...)
 	if !tombstoned {
 		// The copy that replaces x must remember where x's records were.
-		e.carriedSegments[x.id] = mergeSegments(e.carriedSegments[x.id], mergeSegments(x.segments, segmentsOf(x.locs)))
+		e.carriedSegments[x.id] = mergeSegments(e.carriedSegments[x.id], mergeSegments(x.segments, segmentsOf(x.records())))
 	}
 }
 
@@ -125,13 +125,13 @@ func (e *Engine) forgetQueued() {
 			continue
 		}
 		last = seq
-		written = append(written, tombstone{loc: loc, segments: mergeSegments(x.segments, segmentsOf(x.locs))})
+		written = append(written, tombstone{loc: loc, segments: mergeSegments(x.segments, segmentsOf(x.records()))})
 	}
 	if err := e.journal.WaitDurable(e.ctx.Done(), last); err != nil {
 		return
 	}
 	for _, x := range victims {
-		e.journal.Release(x.locs...)
+		e.journal.Release(x.records()...)
 	}
 	e.tombstones = append(e.tombstones, written...)
 }
@@ -168,7 +168,7 @@ func (e *Engine) compact() {
 	var last uint64
 	for _, x := range e.allExecutions() {
 		x.mu.Lock()
-		if slices.ContainsFunc(x.locs, func(l journal.Location) bool { return in(l.Segment) }) {
+		if slices.ContainsFunc(x.records(), func(l journal.Location) bool { return in(l.Segment) }) {
 			released, seq, ok := e.relocate(x)
 			if ok {
 				old = append(old, released...)
@@ -234,11 +234,22 @@ func (e *Engine) relocate(x *execution) ([]journal.Location, uint64, bool) {
 		fresh = append(fresh, newLoc)
 		last = seq
 	}
-	old := x.locs
-	// The retention lock orders this with the eviction that reads x.locs.
+	// The copy counts only once this record is read back after it.
+	var w encoder
+	w.byte(recCopied)
+	w.uvarint(x.id)
+	w.uvarint(uint64(generation))
+	marker, seq, err := e.journal.Append(w.buf)
+	if err != nil {
+		return nil, 0, false
+	}
+	last = seq
+	old := x.records()
+	// The retention lock orders this with the eviction that reads x's records.
 	e.retention.Lock()
 	x.segments = mergeSegments(x.segments, segmentsOf(old))
 	x.locs = fresh
+	x.marker, x.hasMarker = marker, true
 	x.generation = generation
 	e.retention.Unlock()
 	x.lastSeq = max(x.lastSeq, last)

@@ -20,7 +20,18 @@ const (
 	// recForget says an execution was forgotten (retention): its records, wherever they still
 	// are, must not bring it back.
 	recForget byte = 5
+	// recCopied closes a copy of an execution written by compaction: only a copy that got
+	// this far replaces the one before it (a crash in the middle of copying leaves the old).
+	recCopied byte = 6
 )
+
+// pendingCopy gathers, during recovery, the records of a copy of an execution until its
+// recCopied record says it is whole.
+type pendingCopy struct {
+	generation uint32
+	locs       []journal.Location
+	payloads   [][]byte
+}
 
 // Event field flags.
 const (
@@ -232,15 +243,22 @@ func (e *Engine) recover(ctx context.Context) error {
 		r := &decoder{buf: payload}
 		switch kind := r.byte(); kind {
 		case recEvent:
-			return e.replayEvent(r, loc)
+			return e.replayRecord(r, payload, loc)
 		case recForget:
 			return e.replayForget(r, loc)
+		case recCopied:
+			return e.replayCopied(r, loc)
 		default:
 			return fmt.Errorf("unknown record kind %d at %v", kind, loc)
 		}
 	})
 	if err != nil {
 		return err
+	}
+	// Copies that were not finished are dropped; the executions they copy stay as they were.
+	for id, pc := range e.pendingCopies {
+		e.deferredRelease = append(e.deferredRelease, pc.locs...)
+		delete(e.pendingCopies, id)
 	}
 	// Retention applies in the order executions closed, which compaction may have changed in
 	// the journal.
@@ -269,8 +287,61 @@ func (e *Engine) recover(ctx context.Context) error {
 	return nil
 }
 
-func (e *Engine) replayEvent(r *decoder, loc journal.Location) error {
+// replayRecord routes an event record: to the copy of its execution being gathered, to a new
+// copy, or to the execution.
+func (e *Engine) replayRecord(r *decoder, payload []byte, loc journal.Location) error {
 	id := r.uvarint()
+	if pc := e.pendingCopies[id]; pc != nil {
+		pc.locs = append(pc.locs, loc)
+		pc.payloads = append(pc.payloads, append([]byte(nil), payload...))
+		return nil
+	}
+	if x := e.lookupID(id); x != nil && len(r.buf) > 0 && r.buf[0] == 1 {
+		// A new start of a known execution: a copy, taken into account once whole.
+		peek := &decoder{buf: r.buf[1:]}
+		generation := uint32(peek.uvarint())
+		if peek.err != nil {
+			return peek.err
+		}
+		if generation <= x.generation {
+			return fmt.Errorf("execution %s started twice in the journal", x.arn)
+		}
+		e.pendingCopies[id] = &pendingCopy{generation: generation, locs: []journal.Location{loc}, payloads: [][]byte{append([]byte(nil), payload...)}}
+		return nil
+	}
+	return e.replayEvent(r, id, loc)
+}
+
+// replayCopied folds the end of a copy: the copy replaces the execution.
+func (e *Engine) replayCopied(r *decoder, loc journal.Location) error {
+	id, generation := r.uvarint(), uint32(r.uvarint())
+	if r.err != nil {
+		return r.err
+	}
+	pc := e.pendingCopies[id]
+	if pc == nil || pc.generation != generation {
+		e.deferredRelease = append(e.deferredRelease, loc)
+		return nil
+	}
+	delete(e.pendingCopies, id)
+	if old := e.lookupID(id); old != nil {
+		e.forget(old, false)
+	}
+	for i, payload := range pc.payloads {
+		pr := &decoder{buf: payload}
+		pr.byte()
+		pid := pr.uvarint()
+		if err := e.replayEvent(pr, pid, pc.locs[i]); err != nil {
+			return err
+		}
+	}
+	if x := e.lookupID(id); x != nil {
+		x.marker, x.hasMarker = loc, true
+	}
+	return nil
+}
+
+func (e *Engine) replayEvent(r *decoder, id uint64, loc journal.Location) error {
 	x := e.lookupID(id)
 	var started *execution
 	if r.bool() {
@@ -293,11 +364,7 @@ func (e *Engine) replayEvent(r *decoder, loc journal.Location) error {
 			return fmt.Errorf("execution %s: input: %w", arn, err)
 		}
 		if x != nil {
-			if generation <= x.generation {
-				return fmt.Errorf("execution %s started twice in the journal", arn)
-			}
-			// A later copy of the execution (written by compaction) replaces the earlier one.
-			e.forget(x, false)
+			return fmt.Errorf("execution %s started twice in the journal", arn)
 		}
 		started = &execution{engine: e, id: id, arn: arn, name: name, machine: sm, revision: rev, program: rev.program,
 			inputText: inputText, input: input, generation: generation, segments: e.carriedSegments[id]}
@@ -347,8 +414,9 @@ func (e *Engine) replayForget(r *decoder, loc journal.Location) error {
 		e.deferredRelease = append(e.deferredRelease, loc)
 		return nil
 	}
+	segments := mergeSegments(x.segments, segmentsOf(x.records()))
 	e.forget(x, true)
-	e.tombstones = append(e.tombstones, tombstone{loc: loc, segments: segmentsOf(x.locs)})
+	e.tombstones = append(e.tombstones, tombstone{loc: loc, segments: segments})
 	return nil
 }
 
