@@ -33,6 +33,8 @@ type harness struct {
 	sys    *localstack.System
 	clock  *clock.Fake
 	client *http.Client
+	// faults counts the functions' invocations and fails those a test plans to.
+	faults *faults
 }
 
 func start(tb testing.TB) *harness {
@@ -40,10 +42,12 @@ func start(tb testing.TB) *harness {
 	b := make([]byte, 5)
 	_, _ = rand.Read(b)
 	fake := clock.NewFake(time.Now().UTC().Truncate(time.Millisecond))
+	injected := newFaults()
 	sys, err := localstack.Start(context.Background(), localstack.Options{
 		DynamoDBEndpoint: dynamolocal.TestEndpoint(tb), TablePrefix: "e" + hex.EncodeToString(b) + "-",
 		Addr: "127.0.0.1:0", Clock: fake, MemoryJournal: true, NoSync: true,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		WrapFunction: injected.wrap,
 	})
 	if err != nil {
 		tb.Fatalf("start the system: %v", err)
@@ -53,7 +57,7 @@ func start(tb testing.TB) *harness {
 			tb.Errorf("close: %v", err)
 		}
 	})
-	return &harness{tb: tb, sys: sys, clock: fake, client: &http.Client{Timeout: 30 * time.Second}}
+	return &harness{tb: tb, sys: sys, clock: fake, client: &http.Client{Timeout: 30 * time.Second}, faults: injected}
 }
 
 // token asks the local issuer for a demo user's token over HTTP, as `fasttrack token` does.
