@@ -48,6 +48,9 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*S
 
 // startExecution is StartExecution; done, when set, is closed when the execution closes.
 func (e *Engine) startExecution(ctx context.Context, in StartExecutionInput, done chan struct{}) (*StartExecutionOutput, *execution, error) {
+	if e.stopped.Load() {
+		return nil, nil, errorf(CodeInternalError, "the engine is closed")
+	}
 	inputText := "{}"
 	if in.Input != nil {
 		inputText = *in.Input

@@ -214,7 +214,6 @@ func (e *Engine) relocate(x *execution) ([]journal.Location, uint64, bool) {
 	}
 	generation := x.generation + 1
 	fresh := make([]journal.Location, 0, len(x.locs))
-	var last uint64
 	for i, loc := range x.locs {
 		payload, err := e.journal.Read(loc)
 		if err != nil {
@@ -227,23 +226,22 @@ func (e *Engine) relocate(x *execution) ([]journal.Location, uint64, bool) {
 				return nil, 0, false
 			}
 		}
-		newLoc, seq, err := e.journal.Append(payload)
+		newLoc, _, err := e.journal.Append(payload)
 		if err != nil {
 			return nil, 0, false
 		}
 		fresh = append(fresh, newLoc)
-		last = seq
 	}
 	// The copy counts only once this record is read back after it.
 	var w encoder
 	w.byte(recCopied)
 	w.uvarint(x.id)
 	w.uvarint(uint64(generation))
-	marker, seq, err := e.journal.Append(w.buf)
+	// Records reach the disk in order: the marker's sequence number covers the copy.
+	marker, last, err := e.journal.Append(w.buf)
 	if err != nil {
 		return nil, 0, false
 	}
-	last = seq
 	old := x.records()
 	// The retention lock orders this with the eviction that reads x's records.
 	e.retention.Lock()

@@ -23,7 +23,7 @@ import (
 const (
 	contentType  = "application/x-amz-json-1.0"
 	targetPrefix = "AWSStepFunctions."
-	maxBody      = 1 << 20
+	maxBody      = 4 << 20
 )
 
 // Options configure the handler.
