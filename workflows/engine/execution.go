@@ -374,6 +374,14 @@ func (x *execution) apply(ev *event) {
 			f.phase = phaseFinished
 			x.markReady(p)
 		}
+	case EventMapIterationAborted:
+		if p := f.parent; p != nil {
+			x.abortChildren(f)
+			x.clearTask(f)
+			f.phase = phaseFinished
+			p.run.runningItems--
+			x.markReady(p)
+		}
 	case EventMapStateSucceeded:
 		for _, child := range f.children {
 			x.release(child)

@@ -376,6 +376,12 @@ func (x *execution) mapProgress(f *frame) (event, bool) {
 			(f.run.toleratedCount >= 0 && int64(f.run.failedItems) > f.run.toleratedCount) ||
 			(f.run.toleratedPct >= 0 && float64(f.run.failedItems)*100 > f.run.toleratedPct*float64(total))
 		if exceeded {
+			// The iterations still running are aborted first, each with its event.
+			for _, child := range f.children {
+				if child != nil && child.phase != phaseDone && child.phase != phaseFinished {
+					return event{typ: EventMapIterationAborted, frame: child.id, previous: child.lastID, name: s.Name, index: child.index}, true
+				}
+			}
 			err := &states.Error{Name: f.run.firstFailure.name, Cause: f.run.firstFailure.cause}
 			if tolerated {
 				err = states.NewError(states.ErrExceedToleratedFailureThreshold, "The specified tolerated failure threshold was exceeded")

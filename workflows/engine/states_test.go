@@ -462,3 +462,19 @@ func TestContextObject(t *testing.T) {
 func strPtr(s string) *string { return &s }
 
 func machineName(arn string) string { return arn[strings.LastIndexByte(arn, ':')+1:] }
+
+func TestMapFailureAbortsRunningIterations(t *testing.T) {
+	h := newHarness(t)
+	arn := h.start(h.machine(`{"StartAt":"M","States":{"M":{"Type":"Map","ItemSelector":{"n.$":"$$.Map.Item.Value"},"ItemProcessor":{"StartAt":"C","States":{
+		"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericLessThan":0,"Next":"Bad"}],"Default":"W"},
+		"W":{"Type":"Wait","Seconds":100,"End":true},"Bad":{"Type":"Fail","Error":"Negative"}}},"End":true}}}`), `[1,-2,3]`)
+	expectFailed(t, h.wait(arn), StatusFailed, "Negative")
+	history := strings.Join(h.types(arn), " ")
+	if strings.Count(history, "MapIterationAborted") != 2 || !strings.Contains(history, "MapIterationFailed") ||
+		!strings.HasSuffix(history, "MapIterationAborted MapIterationAborted MapStateFailed ExecutionFailed") {
+		t.Fatalf("history %s", history)
+	}
+	if n := len(h.clock.Pending()); n != 0 {
+		t.Fatalf("%d timers left by aborted iterations", n)
+	}
+}
