@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fasttrack/fasttrack/functions/api"
+	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/auth"
 	"github.com/fasttrack/fasttrack/shared/domain"
 )
@@ -506,7 +508,7 @@ func newAuditCommand(options *clientOptions) *cobra.Command {
 		c.Flags().StringVar(&from, "from", "", "from this time (RFC 3339)")
 		c.Flags().StringVar(&to, "to", "", "until this time (RFC 3339)")
 	}
-	cmd := &cobra.Command{Use: "audit [search|export]", Short: "Search or export the audit trail (auditors, admins)", Args: cobra.NoArgs, RunE: search}
+	cmd := &cobra.Command{Use: "audit [search|export|verify]", Short: "Search, export or verify the audit trail (auditors, admins)", Args: cobra.NoArgs, RunE: search}
 	searchCommand := &cobra.Command{Use: "search", Short: "Search the audit trail", Args: cobra.NoArgs, RunE: search}
 	for _, c := range []*cobra.Command{cmd, searchCommand} {
 		addFilters(c)
@@ -543,7 +545,87 @@ func newAuditCommand(options *clientOptions) *cobra.Command {
 	addFilters(export)
 	export.Flags().StringVar(&format, "format", "jsonl", "jsonl or csv")
 	export.Flags().StringVarP(&output, "output", "o", "", "file to write (default standard output)")
-	cmd.AddCommand(searchCommand, export)
+	cmd.AddCommand(searchCommand, export, newAuditVerifyCommand(options))
+	return cmd
+}
+
+// errAuditBroken is returned (and the command exits non-zero) when a chain is broken.
+var errAuditBroken = errors.New("the audit trail is broken")
+
+// newAuditVerifyCommand checks the audit trail's hash chains through the API (GET /audit/verify):
+// one activation's chain, or, page by page, every activation's and the system stream. Each break
+// is printed with its stream, sequence number and what is wrong, and the command fails if there
+// is any.
+func newAuditVerifyCommand(options *clientOptions) *cobra.Command {
+	var activation string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "verify [--activation ID]",
+		Short: "Check the audit trail's hash chains and report every break (auditors, admins)",
+		Long: "Check the audit trail's hash chains through the API and report every event that breaks one: its stream\n" +
+			"(ACT#<activation> or SYSTEM), its sequence number and what is wrong. Exits non-zero on a break.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if limit < 1 || limit > 100 {
+				return fmt.Errorf("--limit is 1 to 100, not %d", limit)
+			}
+			c, err := options.client(true)
+			if err != nil {
+				return err
+			}
+			total := api.AuditVerification{Streams: []string{}, Breaks: []audit.Break{}}
+			cursor := ""
+			for {
+				query := url.Values{}
+				if activation != "" {
+					query.Set("activationId", activation)
+				} else {
+					query.Set("limit", strconv.Itoa(limit))
+					if cursor != "" {
+						query.Set("cursor", cursor)
+					}
+				}
+				var page api.AuditVerification
+				if _, err := c.getJSON(cmd.Context(), http.MethodGet, "/audit/verify?"+query.Encode(), nil, &page); err != nil {
+					return err
+				}
+				total.Streams = append(total.Streams, page.Streams...)
+				total.Events += page.Events
+				total.Breaks = append(total.Breaks, page.Breaks...)
+				if cursor = page.Next; cursor == "" || activation != "" {
+					break
+				}
+			}
+			out := cmd.OutOrStdout()
+			if options.json {
+				data, err := json.Marshal(total)
+				if err != nil {
+					return err
+				}
+				if err := printJSON(out, data); err != nil {
+					return err
+				}
+			} else {
+				w := table(out)
+				if len(total.Breaks) > 0 {
+					fmt.Fprintln(w, "STREAM\tSEQ\tWHAT IS WRONG")
+					for _, b := range total.Breaks {
+						fmt.Fprintf(w, "%s\t%d\t%s\n", b.Stream, b.Seq, b.Reason)
+					}
+				}
+				if err := w.Flush(); err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "checked %d chains, %d events: %d breaks\n", len(total.Streams), total.Events, len(total.Breaks))
+			}
+			if len(total.Breaks) > 0 {
+				return fmt.Errorf("%w: %d events break their chain", errAuditBroken, len(total.Breaks))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&activation, "activation", "", "check this activation's chain only")
+	cmd.Flags().IntVar(&limit, "limit", 50, "activations checked per request (1-100)")
 	return cmd
 }
 

@@ -8,94 +8,36 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
-
 	"github.com/fasttrack/fasttrack/functions/api"
 	"github.com/fasttrack/fasttrack/internal/dynamolocal"
-	"github.com/fasttrack/fasttrack/shared/config"
+	"github.com/fasttrack/fasttrack/internal/localstack"
 	"github.com/fasttrack/fasttrack/shared/domain"
-	"github.com/fasttrack/fasttrack/shared/seed"
-	"github.com/fasttrack/fasttrack/shared/store"
-	"github.com/fasttrack/fasttrack/shared/tables"
+	"github.com/fasttrack/fasttrack/workflows/engine/clock"
 )
 
-// startedExecutions stands in for Step Functions until the embedded engine's server is wired
-// in: it records executions by name (ExecutionAlreadyExists on a second start) and knows no
-// task token.
-type startedExecutions struct {
-	mu    sync.Mutex
-	names map[string]bool
-}
-
-var _ api.Workflow = (*startedExecutions)(nil)
-
-func (s *startedExecutions) StartExecution(_ context.Context, in *sfn.StartExecutionInput, _ ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.names[aws.ToString(in.Name)] {
-		return nil, &sfntypes.ExecutionAlreadyExists{Message: aws.String("exists")}
-	}
-	s.names[aws.ToString(in.Name)] = true
-	return &sfn.StartExecutionOutput{}, nil
-}
-func (s *startedExecutions) StopExecution(context.Context, *sfn.StopExecutionInput, ...func(*sfn.Options)) (*sfn.StopExecutionOutput, error) {
-	return &sfn.StopExecutionOutput{}, nil
-}
-func (s *startedExecutions) DescribeExecution(context.Context, *sfn.DescribeExecutionInput, ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error) {
-	return nil, &sfntypes.ExecutionDoesNotExist{Message: aws.String("none")}
-}
-func (s *startedExecutions) GetExecutionHistory(context.Context, *sfn.GetExecutionHistoryInput, ...func(*sfn.Options)) (*sfn.GetExecutionHistoryOutput, error) {
-	return nil, &sfntypes.ExecutionDoesNotExist{Message: aws.String("none")}
-}
-func (s *startedExecutions) SendTaskSuccess(context.Context, *sfn.SendTaskSuccessInput, ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error) {
-	return nil, &sfntypes.InvalidToken{Message: aws.String("unknown token")}
-}
-func (s *startedExecutions) SendTaskFailure(context.Context, *sfn.SendTaskFailureInput, ...func(*sfn.Options)) (*sfn.SendTaskFailureOutput, error) {
-	return nil, &sfntypes.InvalidToken{Message: aws.String("unknown token")}
-}
-func (s *startedExecutions) RedriveExecution(context.Context, *sfn.RedriveExecutionInput, ...func(*sfn.Options)) (*sfn.RedriveExecutionOutput, error) {
-	return nil, &sfntypes.ExecutionNotRedrivable{Message: aws.String("no")}
-}
-
-// localSystem serves the local API handler on loopback over a seeded store in DynamoDB Local.
-func localSystem(t *testing.T) (*httptest.Server, *store.Store) {
+// localSystem starts the whole system (internal/localstack, as `fasttrack local` runs it) on
+// DynamoDB Local with its own tables, the embedded engine in memory and a fake clock, for the
+// client commands to talk to.
+func localSystem(t *testing.T) *localstack.System {
 	t.Helper()
-	client := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(dynamolocal.TestEndpoint(t)),
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
 	prefix := make([]byte, 5)
 	_, _ = rand.Read(prefix)
-	names, err := tables.EnsureTables(context.Background(), client, "cli"+hex.EncodeToString(prefix)+"-")
+	sys, err := localstack.Start(context.Background(), localstack.Options{
+		DynamoDBEndpoint: dynamolocal.TestEndpoint(t), TablePrefix: "cli" + hex.EncodeToString(prefix) + "-",
+		Addr: "127.0.0.1:0", Clock: clock.NewFake(time.Now().UTC().Truncate(time.Millisecond)), MemoryJournal: true, NoSync: true,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("start the system: %v", err)
 	}
-	st := store.New(client, names, store.Options{})
-	if _, err := seed.Apply(context.Background(), st); err != nil {
-		t.Fatal(err)
-	}
-	issuer, err := openLocalIssuer(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	handler, err := localAPIHandler(st, &startedExecutions{names: map[string]bool{}}, issuer, config.Default(),
-		"arn:aws:states:us-east-1:123456789012:stateMachine:fasttrack", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := httptest.NewServer(handler)
-	t.Cleanup(server.Close)
-	return server, st
+	t.Cleanup(func() { _ = sys.Close() })
+	return sys
 }
 
 // run runs the CLI with args and returns what it printed and its error.
@@ -136,20 +78,20 @@ func requestJSON(t *testing.T, station, country string) string {
 }
 
 func TestClientCommandsAgainstTheLocalAPI(t *testing.T) {
-	server, _ := localSystem(t)
+	server := localSystem(t)
 	dir := isolateConfig(t)
 
 	// token prints a token that works for the API.
-	token, err := run(t, "", "token", "office-ke", "--api", server.URL)
+	token, err := run(t, "", "token", "office-ke", "--api", server.APIURL)
 	if err != nil || strings.Count(strings.TrimSpace(token), ".") != 2 {
 		t.Fatalf("token: %q %v", token, err)
 	}
-	if _, err := run(t, "", "token", "nobody", "--api", server.URL); err == nil || !strings.Contains(err.Error(), "no demo user") {
+	if _, err := run(t, "", "token", "nobody", "--api", server.APIURL); err == nil || !strings.Contains(err.Error(), "no demo user") {
 		t.Fatalf("token of an unknown user: %v", err)
 	}
 
 	// login saves the API and the token (0600); later commands need neither flag.
-	out, err := run(t, "", "login", "office-ke", "--api", server.URL)
+	out, err := run(t, "", "login", "office-ke", "--api", server.APIURL)
 	if err != nil || !strings.Contains(out, "signed in as office-ke (country-office, office KE)") {
 		t.Fatalf("login: %q %v", out, err)
 	}
@@ -159,7 +101,7 @@ func TestClientCommandsAgainstTheLocalAPI(t *testing.T) {
 	}
 
 	file := filepath.Join(t.TempDir(), "request.json")
-	if err := os.WriteFile(file, []byte(requestJSON(t, "Nairobi", "KE")), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(requestJSON(t, "Mombasa", "KE")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out, err = run(t, "", "activate", "-f", file)
@@ -177,7 +119,7 @@ func TestClientCommandsAgainstTheLocalAPI(t *testing.T) {
 	}
 
 	out, err = run(t, "", "activations")
-	if err != nil || !strings.Contains(out, id) || !strings.Contains(out, "Nairobi") || !strings.HasPrefix(out, "ID") {
+	if err != nil || !strings.Contains(out, id) || !strings.Contains(out, "Mombasa") || !strings.HasPrefix(out, "ID") {
 		t.Fatalf("activations: %q %v", out, err)
 	}
 	out, err = run(t, "", "activations", "show", id, "--json")
@@ -194,11 +136,11 @@ func TestClientCommandsAgainstTheLocalAPI(t *testing.T) {
 	}
 
 	// Another office cannot see it; an auditor can, and cannot cancel it.
-	htToken, _ := run(t, "", "token", "office-ht", "--api", server.URL)
+	htToken, _ := run(t, "", "token", "office-ht", "--api", server.APIURL)
 	if _, err := run(t, "", "activations", "show", id, "--token", strings.TrimSpace(htToken)); err == nil || !strings.Contains(err.Error(), "HTTP 404") {
 		t.Fatalf("cross-office show: %v", err)
 	}
-	auditorToken, _ := run(t, "", "token", "auditor-1", "--api", server.URL)
+	auditorToken, _ := run(t, "", "token", "auditor-1", "--api", server.APIURL)
 	t.Setenv(envToken, strings.TrimSpace(auditorToken))
 	if _, err := run(t, "", "activations", "cancel", id); err == nil || !strings.Contains(err.Error(), "HTTP 403") {
 		t.Fatalf("auditor cancel: %v", err)
@@ -227,10 +169,32 @@ func TestClientCommandsAgainstTheLocalAPI(t *testing.T) {
 		t.Fatalf("cancel: %q %v", out, err)
 	}
 
+	// The workflow compensates the cancelled one; the other waits for its security approval with
+	// its money reserved.
+	settled := func() bool {
+		out, err := run(t, "", "activations", "--json")
+		var list api.ActivationList
+		if err != nil || json.Unmarshal([]byte(out), &list) != nil || len(list.Items) != 2 {
+			t.Fatalf("activations --json: %q %v", out, err)
+		}
+		for _, a := range list.Items {
+			if a.Status != domain.StatusCancelled && a.Status != domain.StatusAwaitingApproval {
+				return false
+			}
+		}
+		return true
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for tick := time.NewTicker(5 * time.Millisecond); !settled(); <-tick.C {
+		if time.Now().After(deadline) {
+			t.Fatal("the activations did not settle")
+		}
+	}
+
 	// An admin's contribution, in major units converted exactly.
-	adminToken, _ := run(t, "", "token", "admin-1", "--api", server.URL)
+	adminToken, _ := run(t, "", "token", "admin-1", "--api", server.APIURL)
 	out, err = run(t, "", "fund", "contribute", "--amount", "2500.50", "--donor", "Norway", "--token", strings.TrimSpace(adminToken))
-	if err != nil || !strings.Contains(out, "contributed 2500.50 USD; available now 2002500.50 USD") {
+	if err != nil || !strings.Contains(out, "contributed 2500.50 USD; available now 1992500.50 USD") {
 		t.Fatalf("contribute: %q %v", out, err)
 	}
 	if _, err := run(t, "", "tasks"); err == nil || !strings.Contains(err.Error(), "HTTP 403") {
