@@ -146,6 +146,7 @@ func (h *Handler) handle(ctx context.Context, in Input) (domain.Activation, erro
 		step.Notify(ctx, h.events, h.runtime.Logger, step.EventActivationActive, map[string]any{"activationId": a.ID,
 			"office": a.Office, "country": a.Country, "dutyStation": a.DutyStation, "status": a.Status,
 			"endDate": a.EndDate, "deployments": a.Deployments, "amount": a.Amount})
+		h.publishTimings(a, a.UpdatedAt)
 	}
 	return a, nil
 }

@@ -30,9 +30,10 @@ const (
 	EnvAuthJWKSURL = "FASTTRACK_AUTH_JWKS_URL"
 )
 
-// Custom CloudWatch metrics that functions publish and the deployment alarms on. Functions
-// publish them in CloudWatch embedded metric format (a structured log line), which needs no
-// IAM permission, with one dimension, MetricDimensionStage, set to the stage.
+// Custom CloudWatch metrics that functions publish and the deployment alarms on or shows.
+// Functions publish them in CloudWatch embedded metric format (a structured log line), which
+// needs no IAM permission, with the dimension MetricDimensionStage set to the stage, and the
+// timing metrics also by country and crisis type.
 const (
 	// MetricsNamespace is the CloudWatch namespace of Fast-Track's own metrics.
 	MetricsNamespace = "FastTrack"
@@ -41,6 +42,19 @@ const (
 	MetricApprovalTasksPastDeadline = "ApprovalTasksPastDeadline"
 	// MetricDimensionStage is the dimension that separates the stages' metrics.
 	MetricDimensionStage = "Stage"
+	// MetricTimeToStep is the time in seconds from an activation's request to one of its steps,
+	// published by the activate function for each step once the activation is ACTIVE, with the
+	// dimensions Stage, Country, CrisisType and Step.
+	MetricTimeToStep = "TimeToStep"
+	// MetricTimeToActive is the time in seconds from an activation's request to ACTIVE, with the
+	// dimensions Stage, Country and CrisisType.
+	MetricTimeToActive = "TimeToActive"
+	// MetricDimensionCountry is the activation's country (ISO code).
+	MetricDimensionCountry = "Country"
+	// MetricDimensionCrisisType is the activation's crisis type.
+	MetricDimensionCrisisType = "CrisisType"
+	// MetricDimensionStep is the step a time is measured to ("assess", "clearance", ...).
+	MetricDimensionStep = "Step"
 )
 
 // Env is what a function's handler constructor receives: the AWS configuration shared by every
