@@ -2,12 +2,10 @@ package engine
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"math"
-	"reflect"
-	"strconv"
-	"unicode/utf8"
+
+	"github.com/fasttrack/fasttrack/workflows/engine/jsonvalue"
 )
 
 // encoder builds journal records: varints, length-prefixed strings and JSON values.
@@ -23,30 +21,9 @@ func (w *encoder) string(s string)   { w.uvarint(uint64(len(s))); w.buf = append
 func (w *encoder) bool(b bool)       { w.byte(boolByte(b)) }
 func (w *encoder) value(v any) error { return w.valueInto(v) }
 
-// sameValue reports whether two values are the same value (the same map or slice, or equal
+// sameValue reports whether two values are the same value (the same object or array, or equal
 // scalars): cheap, and enough to see that a state's input is the output before it.
-func sameValue(a, b any) bool {
-	switch av := a.(type) {
-	case map[string]any:
-		bv, ok := b.(map[string]any)
-		return ok && reflect.ValueOf(av).UnsafePointer() == reflect.ValueOf(bv).UnsafePointer()
-	case []any:
-		bv, ok := b.([]any)
-		return ok && len(av) == len(bv) && cap(av) == cap(bv) && (len(av) == 0 || &av[0] == &bv[0])
-	case string:
-		bv, ok := b.(string)
-		return ok && av == bv
-	case json.Number:
-		bv, ok := b.(json.Number)
-		return ok && av == bv
-	case bool:
-		bv, ok := b.(bool)
-		return ok && av == bv
-	case nil:
-		return b == nil
-	}
-	return false
-}
+func sameValue(a, b any) bool { return jsonvalue.Same(a, b) }
 
 func boolByte(b bool) byte {
 	if b {
@@ -152,117 +129,6 @@ func (r *decoder) rawValue() []byte {
 }
 
 // appendJSON writes v (a value as jsonvalue decodes it, or built by the engine from such
-// values) as compact JSON (keys in map order).
-func appendJSON(buf []byte, v any) ([]byte, error) {
-	switch t := v.(type) {
-	case nil:
-		return append(buf, "null"...), nil
-	case bool:
-		if t {
-			return append(buf, "true"...), nil
-		}
-		return append(buf, "false"...), nil
-	case string:
-		return appendString(buf, t), nil
-	case json.Number:
-		if t == "" {
-			return append(buf, '0'), nil
-		}
-		return append(buf, t...), nil
-	case map[string]any:
-		// Key order does not matter to the journal, which only reads the value back.
-		buf = append(buf, '{')
-		first := true
-		for k, v := range t {
-			if !first {
-				buf = append(buf, ',')
-			}
-			first = false
-			buf = appendString(buf, k)
-			buf = append(buf, ':')
-			var err error
-			if buf, err = appendJSON(buf, v); err != nil {
-				return nil, err
-			}
-		}
-		return append(buf, '}'), nil
-	case []any:
-		buf = append(buf, '[')
-		for i, e := range t {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			var err error
-			if buf, err = appendJSON(buf, e); err != nil {
-				return nil, err
-			}
-		}
-		return append(buf, ']'), nil
-	case float64:
-		if math.IsNaN(t) || math.IsInf(t, 0) {
-			return nil, errors.New("engine: NaN or infinity is not JSON")
-		}
-		return strconv.AppendFloat(buf, t, 'g', -1, 64), nil
-	case int:
-		return strconv.AppendInt(buf, int64(t), 10), nil
-	case int64:
-		return strconv.AppendInt(buf, t, 10), nil
-	default:
-		// Anything else goes through encoding/json.
-		b, err := json.Marshal(t)
-		if err != nil {
-			return nil, err
-		}
-		return append(buf, b...), nil
-	}
-}
-
-const hexDigits = "0123456789abcdef"
-
-func appendString(buf []byte, s string) []byte {
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			buf = append(buf, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				buf = append(buf, '\\', c)
-			case '\n':
-				buf = append(buf, '\\', 'n')
-			case '\r':
-				buf = append(buf, '\\', 'r')
-			case '\t':
-				buf = append(buf, '\\', 't')
-			default:
-				buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"')
-}
+// values) as compact JSON, objects with their members in order, so that a value read back from
+// the journal lists its keys as it did before.
+func appendJSON(buf []byte, v any) ([]byte, error) { return jsonvalue.Append(buf, v) }

@@ -34,7 +34,7 @@ func TestJournalValuesRoundTrip(t *testing.T) {
 }
 
 func TestEventsRoundTrip(t *testing.T) {
-	output := map[string]any{"n": jsonvalue.MustEncodeString(1)}
+	output := jsonvalue.NewObject(jsonvalue.Member{Key: "n", Value: jsonvalue.MustEncodeString(1)})
 	prev := &event{typ: EventPassStateExited, output: output}
 	events := []event{
 		{typ: EventPassStateEntered, id: 4, previous: 3, frame: 2, time: time.Unix(1700000000, 123000000).UTC(), name: "P", input: output},
@@ -85,13 +85,13 @@ func TestEventsRoundTrip(t *testing.T) {
 }
 
 func TestSameValue(t *testing.T) {
-	m := map[string]any{"a": 1}
+	m := jsonvalue.NewObject(jsonvalue.Member{Key: "a", Value: 1})
 	s := []any{1, 2}
 	cases := []struct {
 		a, b any
 		want bool
 	}{
-		{m, m, true}, {m, map[string]any{"a": 1}, false}, {s, s, true}, {s, s[:1], false}, {s, []any{1, 2}, false},
+		{m, m, true}, {m, jsonvalue.NewObject(jsonvalue.Member{Key: "a", Value: 1}), false}, {s, s, true}, {s, s[:1], false}, {s, []any{1, 2}, false},
 		{"x", "x", true}, {"x", "y", false}, {nil, nil, true}, {true, true, true}, {m, s, false},
 	}
 	for i, c := range cases {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
+
+	"github.com/fasttrack/fasttrack/workflows/engine/jsonvalue"
 )
 
 // timeFormat is how the context object and the API's JSON strings show times.
@@ -27,40 +29,60 @@ func intNumber(i int) json.Number {
 	return json.Number(strconv.Itoa(i))
 }
 
-// contextFor builds the context object ($$) for frame f's current state. The Execution and
-// StateMachine parts are built once per execution and shared; the top-level map is new on
-// every call, so that callers may add to it (Map.Item).
-func (x *execution) contextFor(f *frame, token string) map[string]any {
-	if x.contextBase == nil {
-		x.contextBase = map[string]any{
-			"StateMachine": map[string]any{"Id": x.machine.arn, "Name": x.machine.name},
+// contextFor builds the context object ($$) for frame f's current state, its members in the
+// order AWS documents them (Execution, State, StateMachine, Task). The Execution and
+// StateMachine parts are built once per execution (again after a redrive) and shared.
+func (x *execution) contextFor(f *frame, token string) *jsonvalue.Object {
+	base := x.contextBase
+	if base == nil || base.redriveCount != x.redriveCount {
+		base = &contextBase{
+			redriveCount: x.redriveCount,
+			execution: jsonvalue.NewObject(
+				jsonvalue.Member{Key: "Id", Value: x.arn},
+				jsonvalue.Member{Key: "Input", Value: x.input},
+				jsonvalue.Member{Key: "Name", Value: x.name},
+				jsonvalue.Member{Key: "RoleArn", Value: x.revision.roleARN},
+				jsonvalue.Member{Key: "StartTime", Value: formatTime(x.startTime)},
+				jsonvalue.Member{Key: "RedriveCount", Value: intNumber(x.redriveCount)},
+			),
+			machine: jsonvalue.NewObject(
+				jsonvalue.Member{Key: "Id", Value: x.machine.arn},
+				jsonvalue.Member{Key: "Name", Value: x.machine.name},
+			),
 		}
+		x.contextBase = base
 	}
-	execution, ok := x.contextBase["Execution"].(map[string]any)
-	if !ok || execution["RedriveCount"] != intNumber(x.redriveCount) {
-		execution = map[string]any{
-			"Id":           x.arn,
-			"Input":        x.input,
-			"Name":         x.name,
-			"RoleArn":      x.revision.roleARN,
-			"StartTime":    formatTime(x.startTime),
-			"RedriveCount": intNumber(x.redriveCount),
-		}
-		x.contextBase["Execution"] = execution
-	}
-	ctx := map[string]any{
-		"Execution":    execution,
-		"StateMachine": x.contextBase["StateMachine"],
-		"State": map[string]any{
-			"EnteredTime": formatTime(f.enteredAt),
-			"Name":        f.state.Name,
-			"RetryCount":  intNumber(int(f.retryCount)),
-		},
-	}
+	members := make([]jsonvalue.Member, 3, 5)
+	members[0] = jsonvalue.Member{Key: "Execution", Value: base.execution}
+	members[1] = jsonvalue.Member{Key: "State", Value: jsonvalue.NewObject(
+		jsonvalue.Member{Key: "EnteredTime", Value: formatTime(f.enteredAt)},
+		jsonvalue.Member{Key: "Name", Value: f.state.Name},
+		jsonvalue.Member{Key: "RetryCount", Value: intNumber(int(f.retryCount))},
+	)}
+	members[2] = jsonvalue.Member{Key: "StateMachine", Value: base.machine}
 	if token != "" {
-		ctx["Task"] = map[string]any{"Token": token}
+		members = append(members, jsonvalue.Member{Key: "Task", Value: jsonvalue.NewObject(jsonvalue.Member{Key: "Token", Value: token})})
 	}
-	return ctx
+	return jsonvalue.NewObject(members...)
+}
+
+// contextBase holds the parts of the context object that stay the same from state to state.
+type contextBase struct {
+	redriveCount int
+	execution    *jsonvalue.Object
+	machine      *jsonvalue.Object
+}
+
+// mapItemContext is the context object of one Map iteration's ItemSelector: the Map state's
+// context with Map.Item (its index and value) added.
+func mapItemContext(base *jsonvalue.Object, index int, value any) *jsonvalue.Object {
+	members := make([]jsonvalue.Member, base.Len()+1)
+	copy(members, base.Members())
+	members[len(members)-1] = jsonvalue.Member{Key: "Map", Value: jsonvalue.NewObject(jsonvalue.Member{Key: "Item", Value: jsonvalue.NewObject(
+		jsonvalue.Member{Key: "Index", Value: intNumber(index)},
+		jsonvalue.Member{Key: "Value", Value: value},
+	)})}
+	return jsonvalue.NewObject(members...)
 }
 
 // contextIfUsed is the context object when the state reads it, else nil (a nil context makes

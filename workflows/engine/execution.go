@@ -8,6 +8,7 @@ import (
 	"github.com/fasttrack/fasttrack/workflows/engine/asl"
 	"github.com/fasttrack/fasttrack/workflows/engine/clock"
 	"github.com/fasttrack/fasttrack/workflows/engine/journal"
+	"github.com/fasttrack/fasttrack/workflows/engine/jsonvalue"
 	"github.com/fasttrack/fasttrack/workflows/engine/tasks"
 )
 
@@ -100,7 +101,7 @@ type mapRun struct {
 	toleratedPct   float64
 	results        []any
 	firstFailure   *failure
-	context        map[string]any // the context object of the Map state, for ItemSelector
+	context        *jsonvalue.Object // the context object of the Map state, for ItemSelector
 }
 
 // execution is one execution: its identity, its history and the fold of that history.
@@ -140,7 +141,7 @@ type execution struct {
 	timerAt      time.Time
 	waiters      []chan struct{}
 	generation   uint32
-	contextBase  map[string]any // Execution and StateMachine parts of the context object
+	contextBase  *contextBase // Execution and StateMachine parts of the context object
 	redrivable   bool
 
 	// closedSeq is the execution's number in the retention queue (guarded by
@@ -405,11 +406,13 @@ func (ev *event) mapLimits() mapLimits {
 	return mapLimits{toleratedCount: -1, toleratedPct: -1}
 }
 
-func errorOutput(fl *failure) map[string]any {
-	if fl == nil {
-		return map[string]any{"Error": "", "Cause": ""}
+// errorOutput is the error output a catcher or a tolerated Map failure passes on.
+func errorOutput(fl *failure) *jsonvalue.Object {
+	name, cause := "", ""
+	if fl != nil {
+		name, cause = fl.name, fl.cause
 	}
-	return map[string]any{"Error": fl.name, "Cause": fl.cause}
+	return jsonvalue.NewObject(jsonvalue.Member{Key: "Error", Value: name}, jsonvalue.Member{Key: "Cause", Value: cause})
 }
 
 // applyFailure follows the decision recorded with a failure.

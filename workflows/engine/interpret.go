@@ -399,11 +399,7 @@ func (x *execution) mapProgress(f *frame) (event, bool) {
 			if f.run.context == nil {
 				f.run.context = x.contextFor(f, "")
 			}
-			base := f.run.context
-			ctx = map[string]any{
-				"Execution": base["Execution"], "StateMachine": base["StateMachine"], "State": base["State"],
-				"Map": map[string]any{"Item": map[string]any{"Index": intNumber(i), "Value": f.run.items[i]}},
-			}
+			ctx = mapItemContext(f.run.context, i, f.run.items[i])
 		}
 		input, err := s.ItemInput(f.run.mapInput, f.run.items[i], ctx)
 		if err != nil {

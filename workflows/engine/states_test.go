@@ -370,7 +370,7 @@ func TestMap(t *testing.T) {
 	}{
 		{name: "items and selector", definition: `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.list","ItemSelector":{"i.$":"$$.Map.Item.Index","v.$":"$$.Map.Item.Value","c.$":"$.common"},
 			"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"ResultPath":"$.out","End":true}}}`,
-			input: `{"list":["a","b"],"common":1}`, output: `{"list":["a","b"],"common":1,"out":[{"c":1,"i":0,"v":"a"},{"c":1,"i":1,"v":"b"}]}`},
+			input: `{"list":["a","b"],"common":1}`, output: `{"list":["a","b"],"common":1,"out":[{"i":0,"v":"a","c":1},{"i":1,"v":"b","c":1}]}`},
 		{name: "legacy iterator and parameters", definition: `{"StartAt":"M","States":{"M":{"Type":"Map","Parameters":{"x.$":"$$.Map.Item.Value"},"Iterator":{"StartAt":"P","States":{"P":{"Type":"Pass","OutputPath":"$.x","End":true}}},"End":true}}}`,
 			input: `[3,4]`, output: `[3,4]`},
 		{name: "empty list", definition: `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`, input: `[]`, output: `[]`},

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/fasttrack/fasttrack/workflows/engine/jsonvalue"
 )
 
 // object is a JSON object that remembers the order of its keys and any key given twice, so that
@@ -99,15 +101,16 @@ func decodeValue(dec *json.Decoder, depth int) (any, error) {
 	}
 }
 
-// plain converts an ordered value into the engine's plain JSON values (map[string]any).
+// plain converts a parsed value into the engine's JSON values (jsonvalue.Object, in the
+// definition's key order).
 func plain(v any) any {
 	switch t := v.(type) {
 	case *object:
-		m := make(map[string]any, len(t.values))
-		for k, val := range t.values {
-			m[k] = plain(val)
+		members := make([]jsonvalue.Member, len(t.keys))
+		for i, k := range t.keys {
+			members[i] = jsonvalue.Member{Key: k, Value: plain(t.values[k])}
 		}
-		return m
+		return jsonvalue.NewObject(members...)
 	case []any:
 		out := make([]any, len(t))
 		for i, val := range t {

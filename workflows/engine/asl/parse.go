@@ -12,6 +12,7 @@ import (
 	"github.com/fasttrack/fasttrack/workflows/engine/choice"
 	"github.com/fasttrack/fasttrack/workflows/engine/intrinsic"
 	"github.com/fasttrack/fasttrack/workflows/engine/jsonpath"
+	"github.com/fasttrack/fasttrack/workflows/engine/jsonvalue"
 	"github.com/fasttrack/fasttrack/workflows/engine/states"
 	"github.com/fasttrack/fasttrack/workflows/engine/template"
 )
@@ -738,7 +739,7 @@ func (p *parser) choice(s *State, obj *object, loc string) {
 			}
 			// The target counts for reachability even when the rule itself is wrong.
 			s.choiceNames[i] = p.stringField(next, rloc+"/Next", s.Name, "Next")
-			rule, err := choice.Compile(plain(robj).(map[string]any))
+			rule, err := choice.Compile(plain(robj).(*jsonvalue.Object))
 			if err != nil {
 				p.schema(rloc, s.Name, "Choices", "%v", err)
 				continue

@@ -35,7 +35,7 @@ func noResults(p *Path) *states.Error {
 func (sel Selector) apply(v, context any) (any, error) {
 	switch {
 	case sel.Null:
-		return map[string]any{}, nil
+		return jsonvalue.EmptyObject(), nil
 	case sel.Path == nil:
 		return v, nil
 	}

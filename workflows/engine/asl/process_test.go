@@ -45,6 +45,7 @@ func errorName(err error) string {
 }
 
 // The documented order: InputPath, Parameters, (result), ResultSelector, ResultPath, OutputPath.
+// Payloads list their keys in the template's order, and ResultPath adds a new key at the end.
 func TestInputOutputProcessingOrder(t *testing.T) {
 	p := mustProgram(t, `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
 		"InputPath":"$.in","Parameters":{"v.$":"$.x","k":"const"},
@@ -55,7 +56,7 @@ func TestInputOutputProcessingOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := toJSON(t, params); got != `{"k":"const","v":7}` {
+	if got := toJSON(t, params); got != `{"v":7,"k":"const"}` {
 		t.Fatalf("parameters %s", got)
 	}
 	out, err := s.Output(raw, value(t, `{"Payload":{"r":1},"StatusCode":200}`), nil, true)
@@ -91,7 +92,7 @@ func TestSelectorsAndResultPaths(t *testing.T) {
 		t.Fatalf("ResultPath null gave %s", toJSON(t, v))
 	}
 	d := p.Root.States["D"]
-	if v, _ := d.Output(raw, d.PassResult(raw), nil, false); toJSON(t, v) != `{"a":{"b":"r","c":1}}` {
+	if v, _ := d.Output(raw, d.PassResult(raw), nil, false); toJSON(t, v) != `{"a":{"c":1,"b":"r"}}` {
 		t.Fatalf("ResultPath $.a.b gave %s", toJSON(t, v))
 	}
 	if _, err := d.Output(value(t, `{"a":"text"}`), "r", nil, false); errorName(err) != states.ErrResultPathMatchFailure {
@@ -211,9 +212,9 @@ func TestTaskTimeoutsMapItemsAndFail(t *testing.T) {
 	if err != nil || len(items) != 2 {
 		t.Fatalf("items %v %v", items, err)
 	}
-	ctx := map[string]any{"Map": map[string]any{"Item": map[string]any{"Index": 1, "Value": "b"}}}
+	ctx := value(t, `{"Map": {"Item": {"Index": 1, "Value": "b"}}}`)
 	item, err := m.ItemInput(input, items[1], ctx)
-	if err != nil || toJSON(t, item) != `{"c":1,"i":1,"v":"b"}` {
+	if err != nil || toJSON(t, item) != `{"i":1,"v":"b","c":1}` {
 		t.Fatalf("item input %v %v", item, err)
 	}
 	mc, count, pct, err := m.MapLimits(input, nil)
@@ -240,11 +241,11 @@ func TestChooseNext(t *testing.T) {
 	if next, err := c.ChooseNext(value(t, `{"n":11}`), nil); err != nil || next.Name != "Big" {
 		t.Fatalf("n=11: %v %v", next, err)
 	}
-	ctx := map[string]any{"Execution": map[string]any{"Name": "special"}}
+	ctx := value(t, `{"Execution": {"Name": "special"}}`)
 	if next, err := c.ChooseNext(value(t, `{"n":1}`), ctx); err != nil || next.Name != "Special" {
 		t.Fatalf("context rule: %v %v", next, err)
 	}
-	if _, err := c.ChooseNext(value(t, `{"n":1}`), map[string]any{"Execution": map[string]any{"Name": "x"}}); errorName(err) != states.ErrNoChoiceMatched {
+	if _, err := c.ChooseNext(value(t, `{"n":1}`), value(t, `{"Execution": {"Name": "x"}}`)); errorName(err) != states.ErrNoChoiceMatched {
 		t.Fatalf("no match: %v", err)
 	}
 }

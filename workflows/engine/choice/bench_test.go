@@ -1,6 +1,10 @@
 package choice
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/fasttrack/fasttrack/workflows/engine/jsonvalue"
+)
 
 func benchmarkEval(b *testing.B, rule, input string) {
 	r := mustCompile(b, rule)
@@ -34,7 +38,7 @@ func BenchmarkChoiceEvalStringMatches(b *testing.B) {
 }
 
 func BenchmarkChoiceCompile(b *testing.B) {
-	raw := decode(b, `{"And": [{"Variable": "$.value", "NumericGreaterThanEquals": 20}, {"Variable": "$.value", "NumericLessThan": 30}], "Next": "ValueInTwenties"}`).(map[string]any)
+	raw := decode(b, `{"And": [{"Variable": "$.value", "NumericGreaterThanEquals": 20}, {"Variable": "$.value", "NumericLessThan": 30}], "Next": "ValueInTwenties"}`).(*jsonvalue.Object)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Compile(raw); err != nil {

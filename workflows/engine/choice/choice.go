@@ -136,7 +136,7 @@ type Rule struct {
 // Compile compiles one Choice Rule, given as decoded JSON: a top-level rule, which may have Next,
 // or a rule nested in And, Or or Not. Compile does not require Next (the caller knows whether
 // the rule is one of a state's Choices). The error is an *Error naming the field.
-func Compile(raw map[string]any) (*Rule, error) {
+func Compile(raw *jsonvalue.Object) (*Rule, error) {
 	return compile(raw, "", true)
 }
 
@@ -153,14 +153,13 @@ func join(where, field string) string {
 	return where + "." + field
 }
 
-func compile(raw map[string]any, where string, top bool) (*Rule, error) {
+func compile(raw *jsonvalue.Object, where string, top bool) (*Rule, error) {
 	fail := func(field, format string, args ...any) (*Rule, error) {
 		return nil, &Error{Field: join(where, field), Reason: fmt.Sprintf(format, args...)}
 	}
-	keys := make([]string, 0, len(raw))
-	for k := range raw {
-		keys = append(keys, k)
-	}
+	// Fields in byte order, so that a rule with two operators names them the same way
+	// whatever order they were written in.
+	keys := raw.Keys()
 	slices.Sort(keys)
 	var operators []string
 	for _, k := range keys {
@@ -185,7 +184,7 @@ func compile(raw map[string]any, where string, top bool) (*Rule, error) {
 		return fail(operators[1], "a Choice Rule takes exactly one comparison operator, but has both %s and %s", operators[0], operators[1])
 	}
 	r := &Rule{operator: operators[0]}
-	if next, ok := raw["Next"]; ok {
+	if next, ok := raw.Get("Next"); ok {
 		if !top {
 			return fail("Next", "is only allowed in a top-level Choice Rule, not inside And, Or or Not")
 		}
@@ -195,15 +194,15 @@ func compile(raw map[string]any, where string, top bool) (*Rule, error) {
 		}
 		r.next = s
 	}
-	if comment, ok := raw["Comment"]; ok {
+	if comment, ok := raw.Get("Comment"); ok {
 		if _, isString := comment.(string); !isString {
 			return fail("Comment", "must be a string")
 		}
 	}
-	value := raw[r.operator]
+	value, _ := raw.Get(r.operator)
 	switch r.operator {
 	case "And", "Or":
-		if _, ok := raw["Variable"]; ok {
+		if raw.Has("Variable") {
 			return fail("Variable", "cannot be used with %s; give each nested rule its own Variable", r.operator)
 		}
 		list, ok := value.([]any)
@@ -216,7 +215,7 @@ func compile(raw map[string]any, where string, top bool) (*Rule, error) {
 		}
 		for i, item := range list {
 			field := fmt.Sprintf("%s[%d]", r.operator, i)
-			nested, ok := item.(map[string]any)
+			nested, ok := item.(*jsonvalue.Object)
 			if !ok {
 				return fail(field, "must be a Choice Rule (an object)")
 			}
@@ -228,10 +227,10 @@ func compile(raw map[string]any, where string, top bool) (*Rule, error) {
 		}
 		return r, nil
 	case "Not":
-		if _, ok := raw["Variable"]; ok {
+		if raw.Has("Variable") {
 			return fail("Variable", "cannot be used with Not; put it in the nested rule")
 		}
-		nested, ok := value.(map[string]any)
+		nested, ok := value.(*jsonvalue.Object)
 		if !ok {
 			return fail("Not", "must be a Choice Rule (an object)")
 		}
@@ -243,7 +242,7 @@ func compile(raw map[string]any, where string, top bool) (*Rule, error) {
 		r.children = []*Rule{child}
 		return r, nil
 	}
-	variable, ok := raw["Variable"]
+	variable, ok := raw.Get("Variable")
 	if !ok {
 		return fail("Variable", "is required with %s", r.operator)
 	}

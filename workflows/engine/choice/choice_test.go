@@ -20,7 +20,7 @@ func decode(t testing.TB, s string) any {
 
 func mustCompile(t testing.TB, rule string) *Rule {
 	t.Helper()
-	r, err := Compile(decode(t, rule).(map[string]any))
+	r, err := Compile(decode(t, rule).(*jsonvalue.Object))
 	if err != nil {
 		t.Fatalf("Compile(%s): %v", rule, err)
 	}
@@ -379,7 +379,7 @@ func TestCompileErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.rule, func(t *testing.T) {
-			_, err := Compile(decode(t, tc.rule).(map[string]any))
+			_, err := Compile(decode(t, tc.rule).(*jsonvalue.Object))
 			var ruleError *Error
 			if !errors.As(err, &ruleError) {
 				t.Fatalf("Compile error = %v, want an *Error", err)

@@ -29,7 +29,7 @@ func FuzzChoice(f *testing.F) {
 		if err != nil {
 			return
 		}
-		object, ok := raw.(map[string]any)
+		object, ok := raw.(*jsonvalue.Object)
 		if !ok {
 			return
 		}

@@ -249,14 +249,14 @@ func SameJSON(a, b []byte) (bool, error) {
 
 func sameValue(x, y any) bool {
 	switch x := x.(type) {
-	case map[string]any:
-		y, ok := y.(map[string]any)
-		if !ok || len(x) != len(y) {
+	case *jsonvalue.Object:
+		y, ok := y.(*jsonvalue.Object)
+		if !ok || x.Len() != y.Len() {
 			return false
 		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !sameValue(v, w) {
+		for _, m := range x.Members() {
+			w, ok := y.Get(m.Key)
+			if !ok || !sameValue(m.Value, w) {
 				return false
 			}
 		}

@@ -297,15 +297,15 @@ func writeFormatted(b *strings.Builder, v any) {
 			writeFormatted(b, e)
 		}
 		b.WriteByte(']')
-	case map[string]any:
+	case *jsonvalue.Object:
 		b.WriteByte('{')
-		for i, k := range jsonvalue.SortedKeys(x) {
+		for i, m := range x.Members() {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(k)
+			b.WriteString(m.Key)
 			b.WriteByte('=')
-			writeFormatted(b, x[k])
+			writeFormatted(b, m.Value)
 		}
 		b.WriteByte('}')
 	default:
@@ -441,17 +441,25 @@ func hashValue(_ *Call, values []any) (any, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// jsonMerge is the shallow merge: the second object's members replace the first's.
+// jsonMerge is the shallow merge: the second object's members replace the first's. The result
+// has the first object's keys in their order (a replaced value keeps its key's place), then the
+// second's new keys in theirs, as Jackson's ObjectNode.setAll gives on AWS.
 func jsonMerge(_ *Call, values []any) (any, error) {
-	first, second := values[0].(map[string]any), values[1].(map[string]any)
-	out := make(map[string]any, len(first)+len(second))
-	for k, v := range first {
-		out[k] = v
+	first, second := values[0].(*jsonvalue.Object), values[1].(*jsonvalue.Object)
+	switch {
+	case second.Len() == 0:
+		return first, nil
+	case first.Len() == 0:
+		return second, nil
 	}
-	for k, v := range second {
-		out[k] = v
+	out := jsonvalue.NewObjectBuilder(first.Len() + second.Len())
+	for _, m := range first.Members() {
+		out.Set(m.Key, m.Value)
 	}
-	return out, nil
+	for _, m := range second.Members() {
+		out.Set(m.Key, m.Value)
+	}
+	return out.Build(), nil
 }
 
 // mathRandom returns an integer from the start (inclusive) to the end (exclusive), as the

@@ -27,10 +27,10 @@ func FuzzIntrinsicParse(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	input := map[string]any{}
+	input := jsonvalue.EmptyObject()
 	if v, err := jsonvalue.DecodeString(`{"name": "Arnav", "template": "Hello {}", "json": "{\"a\": [1, 2]}", "object": {"k": "v"},
 	  "numbers": [1, 2, 3, 3, 5], "five": 5, "csv": "a,b,,c", "a b": "spaced"}`); err == nil {
-		input = v.(map[string]any)
+		input = v.(*jsonvalue.Object)
 	}
 	context, _ := jsonvalue.DecodeString(`{"Execution": {"Id": "arn:aws:states:::execution:m:e"}, "StateMachine": {"Name": "m-1"}}`)
 	before := jsonvalue.MustEncodeString(input)

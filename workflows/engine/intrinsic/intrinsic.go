@@ -58,7 +58,7 @@ func typeOf(v any) valueType {
 		return typeNull
 	case []any:
 		return typeArray
-	case map[string]any:
+	case *jsonvalue.Object:
 		return typeObject
 	}
 	if jsonvalue.IsNumber(v) {

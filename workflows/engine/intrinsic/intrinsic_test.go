@@ -34,7 +34,7 @@ type evalCase struct {
 func runEvalCases(t *testing.T, cases []evalCase) {
 	t.Helper()
 	context := decode(t, `{"Execution": {"Name": "run-1", "Id": "arn:aws:states:us-east-1:123456789012:execution:machine-name:run-1"},
-	  "StateMachine": {"Name": "machine-name-v2", "Id": "arn:aws:states:us-east-1:123456789012:stateMachine:machine-name-v2"}}`)
+	  "StateMachine": {"Id": "arn:aws:states:us-east-1:123456789012:stateMachine:machine-name-v2", "Name": "machine-name-v2"}}`)
 	for _, tc := range cases {
 		name := tc.name
 		if name == "" {
@@ -51,8 +51,13 @@ func runEvalCases(t *testing.T, cases []evalCase) {
 			if err != nil {
 				t.Fatalf("Eval: %v", err)
 			}
-			if want := decode(t, tc.want); !jsonvalue.Equal(got, want) {
+			want := decode(t, tc.want)
+			if !jsonvalue.Equal(got, want) {
 				t.Fatalf("Eval = %s, want %s", jsonvalue.MustEncodeString(got), tc.want)
+			}
+			// Objects list their members in the order AWS gives them.
+			if text, wantText := jsonvalue.MustEncodeString(got), jsonvalue.MustEncodeString(want); text != wantText {
+				t.Fatalf("Eval = %s, want the members in this order: %s", text, wantText)
 			}
 			if jsonvalue.MustEncodeString(input) != before {
 				t.Fatal("Eval changed its input")
@@ -140,7 +145,7 @@ func TestRecordedAWSBehaviour(t *testing.T) {
 		{expr: "States.JsonToString($.v)", input: `{"v": 1.1}`, want: `"1.1"`},
 		{expr: "States.JsonToString($.v)", input: `{"v": "HelloWorld"}`, want: `"\"HelloWorld\""`},
 		{expr: "States.JsonToString($.v)", input: `{"v": [1, 2, "HelloWorld"]}`, want: `"[1,2,\"HelloWorld\"]"`},
-		{expr: "States.JsonMerge($.a, $.b, false)", input: `{"a": {"a": {"a1": 1, "a2": 2}, "b": 2, "d": 3}, "b": {"a": {"a3": 1, "a4": 2}, "c": 3, "d": 4}}`, want: `{"a": {"a3": 1, "a4": 2}, "b": 2, "c": 3, "d": 4}`},
+		{expr: "States.JsonMerge($.a, $.b, false)", input: `{"a": {"a": {"a1": 1, "a2": 2}, "b": 2, "d": 3}, "b": {"a": {"a3": 1, "a4": 2}, "c": 3, "d": 4}}`, want: `{"a": {"a3": 1, "a4": 2}, "b": 2, "d": 4, "c": 3}`},
 		{name: "JsonMerge of a parsed literal", expr: `States.JsonMerge(States.StringToJson('{"constant_in_literal": "false"}'), $$.Execution, false)`, want: `{"constant_in_literal": "false", "Name": "run-1", "Id": "arn:aws:states:us-east-1:123456789012:execution:machine-name:run-1"}`},
 		{expr: "States.StringSplit($.s, ',')", input: `{"s": " "}`, want: `[" "]`},
 		{expr: "States.StringSplit($.s, ',')", input: `{"s": " , "}`, want: `[" ", " "]`},
@@ -438,7 +443,7 @@ func TestConcurrentEval(t *testing.T) {
 		go func(g int) {
 			for i := 0; i < 300; i++ {
 				name := strconv.Itoa(g) + "-" + strconv.Itoa(i)
-				v, err := call.Eval(map[string]any{"name": name, "csv": strings.Repeat("x,", i%5+1)}, nil)
+				v, err := call.Eval(jsonvalue.NewObject(jsonvalue.Member{Key: "name", Value: name}, jsonvalue.Member{Key: "csv", Value: strings.Repeat("x,", i%5+1)}), nil)
 				if err != nil {
 					errs <- err
 					return
@@ -454,6 +459,37 @@ func TestConcurrentEval(t *testing.T) {
 	for g := 0; g < 8; g++ {
 		if err := <-errs; err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// TestMemberOrder: objects that intrinsic functions build or render keep their members in
+// order, as on AWS: JsonMerge lists the first object's keys (a replaced value keeps its place)
+// and then the second's new ones; JsonToString and Format render members in document order.
+func TestMemberOrder(t *testing.T) {
+	input := `{"first": {"z": 1, "a": 2, "m": 3}, "second": {"q": 4, "a": 5, "b": 6}, "empty": {}}`
+	cases := []struct{ expr, want string }{
+		{"States.JsonMerge($.first, $.second, false)", `{"z":1,"a":5,"m":3,"q":4,"b":6}`},
+		{"States.JsonMerge($.second, $.first, false)", `{"q":4,"a":2,"b":6,"z":1,"m":3}`},
+		{"States.JsonMerge($.empty, $.second, false)", `{"q":4,"a":5,"b":6}`},
+		{"States.JsonMerge($.first, $.empty, false)", `{"z":1,"a":2,"m":3}`},
+		{"States.JsonToString($.first)", `"{\"z\":1,\"a\":2,\"m\":3}"`},
+		{"States.Format('{}', $.second)", `"{q=4, a=5, b=6}"`},
+		{"States.StringToJson('{\"y\": 1, \"x\": {\"d\": 2, \"c\": 3}}')", `{"y":1,"x":{"d":2,"c":3}}`},
+		{"States.Array($.first, $.second.b)", `[{"z":1,"a":2,"m":3},6]`},
+	}
+	doc := decode(t, input)
+	for _, tc := range cases {
+		call, err := Parse(tc.expr)
+		if err != nil {
+			t.Fatalf("Parse(%s): %v", tc.expr, err)
+		}
+		got, err := call.Eval(doc, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.expr, err)
+		}
+		if text := jsonvalue.MustEncodeString(got); text != tc.want {
+			t.Errorf("%s = %s, want %s", tc.expr, text, tc.want)
 		}
 	}
 }

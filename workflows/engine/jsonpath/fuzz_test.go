@@ -62,7 +62,7 @@ func FuzzCompile(f *testing.F) {
 			}
 		}
 		if p.Reference() {
-			value := map[string]any{"placed": expr}
+			value := jsonvalue.NewObject(jsonvalue.Member{Key: "placed", Value: expr})
 			out, err := p.Set(doc, value)
 			if err == nil {
 				back, ok := p.Get(out)

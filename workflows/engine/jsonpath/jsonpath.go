@@ -139,11 +139,11 @@ func getDefinite(segments []segment, v any) (any, bool) {
 		s := &segments[i]
 		switch s.kind {
 		case segmentName:
-			m, ok := v.(map[string]any)
+			m, ok := v.(*jsonvalue.Object)
 			if !ok {
 				return nil, false
 			}
-			if v, ok = m[s.name]; !ok {
+			if v, ok = m.Get(s.name); !ok {
 				return nil, false
 			}
 		case segmentIndex:
@@ -161,17 +161,17 @@ func getDefinite(segments []segment, v any) (any, bool) {
 			v = a[index]
 		case segmentNames:
 			// Jayway merges a union of names that ends a path into one object of the names found.
-			m, ok := v.(map[string]any)
+			m, ok := v.(*jsonvalue.Object)
 			if !ok {
 				return nil, false
 			}
-			merged := make(map[string]any, len(s.names))
+			merged := jsonvalue.NewObjectBuilder(len(s.names))
 			for _, name := range s.names {
-				if x, ok := m[name]; ok {
-					merged[name] = x
+				if x, ok := m.Get(name); ok {
+					merged.Set(name, x)
 				}
 			}
-			return merged, true
+			return merged.Build(), true
 		default:
 			return nil, false
 		}
@@ -192,17 +192,17 @@ func walk(segments []segment, i int, node, root any, upstreamDefinite bool, out 
 	leaf := i == len(segments)-1
 	switch s.kind {
 	case segmentName:
-		m, ok := node.(map[string]any)
+		m, ok := node.(*jsonvalue.Object)
 		if !ok {
 			return !upstreamDefinite
 		}
-		v, ok := m[s.name]
+		v, ok := m.Get(s.name)
 		if !ok {
 			return leaf || !upstreamDefinite
 		}
 		return walk(segments, i+1, v, root, upstreamDefinite, out)
 	case segmentNames:
-		m, ok := node.(map[string]any)
+		m, ok := node.(*jsonvalue.Object)
 		if !ok {
 			return !upstreamDefinite
 		}
@@ -212,7 +212,7 @@ func walk(segments []segment, i int, node, root any, upstreamDefinite bool, out 
 			return true
 		}
 		for _, name := range s.names {
-			if v, ok := m[name]; ok && !walk(segments, i+1, v, root, false, out) {
+			if v, ok := m.Get(name); ok && !walk(segments, i+1, v, root, false, out) {
 				return false
 			}
 		}
@@ -264,9 +264,9 @@ func walk(segments []segment, i int, node, root any, upstreamDefinite bool, out 
 					return false
 				}
 			}
-		case map[string]any:
-			for _, k := range jsonvalue.SortedKeys(n) {
-				if !walk(segments, i+1, n[k], root, false, out) {
+		case *jsonvalue.Object:
+			for _, m := range n.Members() {
+				if !walk(segments, i+1, m.Value, root, false, out) {
 					return false
 				}
 			}
@@ -275,15 +275,17 @@ func walk(segments []segment, i int, node, root any, upstreamDefinite bool, out 
 	case segmentFilter:
 		switch n := node.(type) {
 		case []any:
+			// Jayway tests every element, scalars included: $[?(@ == 'x')] selects the
+			// strings 'x' of an array.
 			for _, e := range n {
-				if m, ok := e.(map[string]any); ok && s.filter.matches(m, root) {
+				if s.filter.matches(e, root) {
 					if !walk(segments, i+1, e, root, false, out) {
 						return false
 					}
 				}
 			}
 			return true
-		case map[string]any:
+		case *jsonvalue.Object:
 			if s.filter.matches(n, root) {
 				return walk(segments, i+1, n, root, false, out)
 			}
@@ -339,8 +341,8 @@ func (s *segment) bounds(n int) (from, to int) {
 	return from, to
 }
 
-// eachChild calls visit for every element of an array or every member of an object (in key
-// order, see jsonvalue.SortedKeys); scalars have no children.
+// eachChild calls visit for every element of an array or every member of an object (in
+// document order); scalars have no children.
 func eachChild(node any, visit func(any) bool) bool {
 	switch n := node.(type) {
 	case []any:
@@ -349,9 +351,9 @@ func eachChild(node any, visit func(any) bool) bool {
 				return false
 			}
 		}
-	case map[string]any:
-		for _, k := range jsonvalue.SortedKeys(n) {
-			if !visit(n[k]) {
+	case *jsonvalue.Object:
+		for _, m := range n.Members() {
+			if !visit(m.Value) {
 				return false
 			}
 		}
@@ -366,15 +368,15 @@ func eachChild(node any, visit func(any) bool) bool {
 func scan(selector *segment, segments []segment, next int, node, root any, out *[]any) bool {
 	visit := func(v any) bool { return walk(segments, next, v, root, false, out) }
 	switch n := node.(type) {
-	case map[string]any:
+	case *jsonvalue.Object:
 		switch selector.kind {
 		case segmentName:
-			if v, ok := n[selector.name]; ok && !visit(v) {
+			if v, ok := n.Get(selector.name); ok && !visit(v) {
 				return false
 			}
 		case segmentNames:
 			for _, name := range selector.names {
-				if v, ok := n[name]; ok && !visit(v) {
+				if v, ok := n.Get(name); ok && !visit(v) {
 					return false
 				}
 			}

@@ -115,8 +115,9 @@ func TestGetJaywayExamples(t *testing.T) {
 		{path: "$.store.book[*].author", want: `["Nigel Rees", "Evelyn Waugh", "Herman Melville", "J. R. R. Tolkien"]`},
 		{path: "$..author", want: `["Nigel Rees", "Evelyn Waugh", "Herman Melville", "J. R. R. Tolkien"]`},
 		// Object members are visited in key order (Go maps keep none): bicycle before book.
-		{path: "$.store.*", want: `[{"color": "red", "price": 19.95}, ` + bookArray + `]`},
-		{path: "$.store..price", want: `[19.95, 8.95, 12.99, 8.99, 22.99]`},
+		// Members come in document order, as Jayway gives them: the books, then the bicycle.
+		{path: "$.store.*", want: `[` + bookArray + `, {"color": "red", "price": 19.95}]`},
+		{path: "$.store..price", want: `[8.95, 12.99, 8.99, 22.99, 19.95]`},
 		{path: "$..book[2]", want: `[` + book(2) + `]`},
 		{path: "$..book[-2]", want: `[` + book(2) + `]`},
 		{path: "$..book[0,1]", want: `[` + book(0) + `,` + book(1) + `]`},
@@ -195,11 +196,11 @@ func TestGetEdgeCases(t *testing.T) {
 		{path: "$..tags", want: `[["x"], []]`},
 		{path: "$..id", want: `[1, 2, 3]`},
 		{path: "$..x[0]", want: `[5]`},
-		// Filters look only at objects ("The @ operator ... does not match scalar values. It only
-		// matches objects." in the developer guide's Reference Paths section).
+		// A filter tests every element of an array, scalars included (Jayway's PredicatePathToken
+		// accepts each element; see TestFilterOnScalars).
 		{path: "$.list[?(@.id > 1)].id", want: `[2, 3]`},
 		{path: "$.list[?(@.id)]", want: `[{"id": 1, "tags": ["x"]}, {"id": 2}, {"id": 3, "tags": []}]`},
-		{path: "$.nested[0][?(@ > 1)]", want: `[]`},
+		{path: "$.nested[0][?(@ > 1)]", want: `[2]`},
 		// == compares type and value: 1 equals 1.0 but not "1" (Jayway README: "1 is not equal to '1'").
 		{path: "$.mixed[?(@.n == 1)].n", want: `[1, 1.0]`},
 		{path: "$.mixed[?(@.n == '1')].n", want: `["1"]`},
@@ -431,17 +432,98 @@ func TestSet(t *testing.T) {
 }
 
 func TestSetSharesUntouchedParts(t *testing.T) {
-	doc := mustDecode(t, `{"keep": {"deep": [1, 2]}, "change": {"x": 1}}`).(map[string]any)
+	doc := mustDecode(t, `{"keep": {"deep": [1, 2]}, "change": {"x": 1}}`).(*jsonvalue.Object)
 	out, err := MustCompile("$.change.y").Set(doc, "new")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := out.(map[string]any)
-	if got["keep"].(map[string]any)["deep"] == nil || &got["keep"].(map[string]any)["deep"].([]any)[0] != &doc["keep"].(map[string]any)["deep"].([]any)[0] {
+	got := out.(*jsonvalue.Object)
+	keptAfter, _ := got.Get("keep")
+	keptBefore, _ := doc.Get("keep")
+	if keptAfter != keptBefore {
 		t.Fatal("the untouched branch was copied, not shared")
 	}
-	if _, ok := doc["change"].(map[string]any)["y"]; ok {
+	change, _ := doc.Get("change")
+	if change.(*jsonvalue.Object).Has("y") {
 		t.Fatal("the input was changed")
+	}
+}
+
+// TestSetKeepsMemberOrder: ResultPath replaces an existing key in its place and adds a new one
+// at the end, at every depth, as AWS does.
+func TestSetKeepsMemberOrder(t *testing.T) {
+	cases := []struct{ doc, path, value, want string }{
+		{`{"b": 1, "a": 2, "c": 3}`, "$.a", `"x"`, `{"b":1,"a":"x","c":3}`},
+		{`{"b": 1, "a": 2}`, "$.z", `{"y": 1, "x": 2}`, `{"b":1,"a":2,"z":{"y":1,"x":2}}`},
+		{`{"b": {"d": 1, "c": 2}, "a": 2}`, "$.b.c", `0`, `{"b":{"d":1,"c":0},"a":2}`},
+		{`{"b": {"d": 1}, "a": 2}`, "$.b.new.deep", `0`, `{"b":{"d":1,"new":{"deep":0}},"a":2}`},
+		{`{"z": [{"k": 1, "j": 2}], "a": 2}`, "$.z[0].j", `9`, `{"z":[{"k":1,"j":9}],"a":2}`},
+	}
+	for _, tc := range cases {
+		out, err := MustCompile(tc.path).Set(mustDecode(t, tc.doc), mustDecode(t, tc.value))
+		if err != nil {
+			t.Fatalf("Set(%s, %s): %v", tc.doc, tc.path, err)
+		}
+		if got := jsonvalue.MustEncodeString(out); got != tc.want {
+			t.Errorf("Set(%s, %s) = %s, want %s", tc.doc, tc.path, got, tc.want)
+		}
+	}
+}
+
+// TestGetKeepsDocumentOrder: wildcards, deep scans and unions visit members in document order,
+// as Jayway does (its JSON provider keeps insertion order), so results come in that order too.
+func TestGetKeepsDocumentOrder(t *testing.T) {
+	doc := `{"book": {"price": 8, "z": {"price": 1}}, "bike": {"price": 19}, "a": [{"price": 3}]}`
+	cases := []struct{ path, want string }{
+		{"$..price", `[8,1,19,3]`},
+		{"$.*", `[{"price":8,"z":{"price":1}},{"price":19},[{"price":3}]]`},
+		{"$[*]", `[{"price":8,"z":{"price":1}},{"price":19},[{"price":3}]]`},
+		{"$..*", `[{"price":8,"z":{"price":1}},{"price":19},[{"price":3}],8,{"price":1},1,19,{"price":3},3]`},
+		{"$['bike','book'].price", `[19,8]`},
+		{"$['bike','book']", `{"bike":{"price":19},"book":{"price":8,"z":{"price":1}}}`},
+		{"$[?(@.price > 10)]", `[]`},
+		{"$.book[?(@.price)]", `[{"price":8,"z":{"price":1}}]`},
+	}
+	root := mustDecode(t, doc)
+	for _, tc := range cases {
+		got, ok := MustCompile(tc.path).Get(root)
+		if !ok {
+			t.Fatalf("%s found nothing", tc.path)
+		}
+		if text := jsonvalue.MustEncodeString(got); text != tc.want {
+			t.Errorf("%s = %s, want %s", tc.path, text, tc.want)
+		}
+	}
+}
+
+// TestFilterOnScalars: Jayway applies a filter to every element of an array, so @ can be a
+// string or a number ($[?(@ == 'x')], $.list[?(@ > 2)]); paths below @ find nothing on a
+// scalar. (Jayway's PredicatePathToken tests each element; the json-path-comparison project's
+// "Filter expression with equals on array of numbers" has Jayway in the consensus: $[?(@==42)]
+// on [0,42,-1,41,43,42.0001,41.9999,null,100] gives [42].)
+func TestFilterOnScalars(t *testing.T) {
+	cases := []struct{ doc, path, want string }{
+		{`["x", "y", "x", 1, null]`, "$[?(@ == 'x')]", `["x","x"]`},
+		{`{"list": [1, 2, 3, 4, "5"]}`, "$.list[?(@ > 2)]", `[3,4]`},
+		{`[0, 42, -1, 41, 43, 42.0001, 41.9999, null, 100]`, "$[?(@ == 42)]", `[42]`},
+		{`[1, 2.5, "2.5", true]`, "$[?(@ != 2.5)]", `[1,"2.5",true]`},
+		{`["a", "b", "c"]`, "$[?(@ >= 'b')]", `["b","c"]`},
+		{`[true, false, null]`, "$[?(@ == true || @ == null)]", `[true,null]`},
+		{`[1, {"a": 1}, [1]]`, "$[?(@.a)]", `[{"a":1}]`},
+		{`[1, {"a": 1}, [1]]`, "$[?(@)]", `[1,{"a":1},[1]]`},
+		{`[1, {"a": 1}, [1]]`, "$[?(!@.a)]", `[1,[1]]`},
+		{`{"v": 2, "list": [1, 2, 3]}`, "$.list[?(@ == $.v)]", `[2]`},
+		{`{"matrix": [[1, 5], [7, 2]]}`, "$.matrix[*][?(@ > 4)]", `[5,7]`},
+		{`{"list": ["a", "b"]}`, "$.list[?(@ == 'b')].x", `[]`},
+	}
+	for _, tc := range cases {
+		got, ok := MustCompile(tc.path).Get(mustDecode(t, tc.doc))
+		if !ok {
+			t.Fatalf("%s on %s found nothing", tc.path, tc.doc)
+		}
+		if text := jsonvalue.MustEncodeString(got); text != tc.want {
+			t.Errorf("%s on %s = %s, want %s", tc.path, tc.doc, text, tc.want)
+		}
 	}
 }
 

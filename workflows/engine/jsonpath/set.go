@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/fasttrack/fasttrack/workflows/engine/jsonvalue"
 )
 
 // Set returns a new document: doc with value placed where the path points, which is how
@@ -33,24 +35,20 @@ func (p *Path) set(i int, node any, present bool, value any) (any, error) {
 	s := &p.segments[i]
 	switch s.kind {
 	case segmentName:
-		var m map[string]any
+		var m *jsonvalue.Object
 		if present {
 			var ok bool
-			if m, ok = node.(map[string]any); !ok {
+			if m, ok = node.(*jsonvalue.Object); !ok {
 				return nil, p.crossError(i, node, "an object")
 			}
 		}
-		child, childPresent := m[s.name]
+		child, childPresent := m.Get(s.name)
 		newChild, err := p.set(i+1, child, childPresent, value)
 		if err != nil {
 			return nil, err
 		}
-		out := make(map[string]any, len(m)+1)
-		for k, v := range m {
-			out[k] = v
-		}
-		out[s.name] = newChild
-		return out, nil
+		// A key already there keeps its place; a new one goes at the end, as on AWS.
+		return m.With(s.name, newChild), nil
 	default: // segmentIndex: Reference Paths hold nothing else.
 		if !present {
 			return nil, fmt.Errorf("cannot set %s: %s does not exist, and only objects are created on the way", p.text, p.prefix(i))
@@ -104,7 +102,7 @@ func kindOf(v any) string {
 		return "a boolean"
 	case string:
 		return "a string"
-	case map[string]any:
+	case *jsonvalue.Object:
 		return "an object"
 	case []any:
 		return "an array"

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -29,14 +30,21 @@ func Equal(a, b any) bool {
 		}
 		c, ok := CompareNumbers(x, y)
 		return ok && c == 0
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
+	case *Object:
+		y, ok := b.(*Object)
+		if !ok || x.Len() != y.Len() {
 			return false
 		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !Equal(v, w) {
+		ym := y.Members()
+		for i, m := range x.Members() {
+			// Members in the same order are the common case; any order is equal.
+			var w any
+			if ym[i].Key == m.Key {
+				w = ym[i].Value
+			} else if w, ok = y.Get(m.Key); !ok {
+				return false
+			}
+			if !Equal(m.Value, w) {
 				return false
 			}
 		}
@@ -147,16 +155,13 @@ func AppendCanonical(buf []byte, v any) []byte {
 			buf = AppendCanonical(buf, e)
 		}
 		return append(buf, ']')
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+	case *Object:
+		members := slices.Clone(x.Members())
+		slices.SortFunc(members, func(a, b Member) int { return strings.Compare(a.Key, b.Key) })
 		buf = append(buf, '{')
-		for _, k := range keys {
-			buf = AppendCanonical(buf, k)
-			buf = AppendCanonical(buf, x[k])
+		for _, m := range members {
+			buf = AppendCanonical(buf, m.Key)
+			buf = AppendCanonical(buf, m.Value)
 		}
 		return append(buf, '}')
 	}
@@ -164,16 +169,4 @@ func AppendCanonical(buf []byte, v any) []byte {
 		return AppendCanonical(buf, n)
 	}
 	return append(buf, '?')
-}
-
-// SortedKeys returns the keys of an object in byte order. Objects are Go maps, which keep no key
-// order, so every operation that visits the members of an object in turn (wildcards, deep scans)
-// visits them in this order to stay deterministic.
-func SortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithymiddleware "github.com/aws/smithy-go/middleware"
 
+	"github.com/fasttrack/fasttrack/workflows/engine/jsonvalue"
 	"github.com/fasttrack/fasttrack/workflows/engine/states"
 )
 
@@ -139,10 +140,13 @@ func (r *request) item(name string, required bool) map[string]types.AttributeVal
 }
 
 func runDynamoDB(ctx context.Context, client DynamoDB, action string, params any) (any, error) {
-	obj, ok := params.(map[string]any)
+	parameters, ok := params.(*jsonvalue.Object)
 	if !ok {
 		return nil, states.NewError(states.ErrRuntime, fmt.Sprintf("dynamodb:%s needs Parameters (an object)", action))
 	}
+	// DynamoDB's attribute maps have no order: the request is read as Go maps, and the result
+	// lists its keys in byte order.
+	obj := jsonvalue.ToGo(parameters).(map[string]any)
 	r := &request{action: action, params: obj}
 	allowed := dynamoParameters[action]
 	keys := make([]string, 0, len(obj))
@@ -235,7 +239,7 @@ func runDynamoDB(ctx context.Context, client DynamoDB, action string, params any
 	all := map[string]any{"Content-Type": []any{"application/x-amz-json-1.0"}, "x-amzn-RequestId": []any{requestID}}
 	out["SdkHttpMetadata"] = map[string]any{"AllHttpHeaders": all, "HttpHeaders": headers, "HttpStatusCode": jsonNumber(200)}
 	out["SdkResponseMetadata"] = map[string]any{"RequestId": requestID}
-	return out, nil
+	return jsonvalue.FromGo(out), nil
 }
 
 func deref(s *string) string {

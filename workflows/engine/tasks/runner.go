@@ -87,34 +87,36 @@ func (r *Runner) runFunction(ctx context.Context, arn string, params any) (any, 
 }
 
 func (r *Runner) runInvoke(ctx context.Context, params any) (any, error) {
-	obj, ok := params.(map[string]any)
+	obj, ok := params.(*jsonvalue.Object)
 	if !ok {
 		return nil, states.NewError(states.ErrRuntime, "lambda:invoke needs Parameters with FunctionName")
 	}
-	function, ok := obj["FunctionName"].(string)
+	name, _ := obj.Get("FunctionName")
+	function, ok := name.(string)
 	if !ok || function == "" {
 		return nil, states.NewError(states.ErrRuntime, "lambda:invoke needs a FunctionName string in Parameters")
 	}
-	for key := range obj {
-		switch key {
+	for _, m := range obj.Members() {
+		switch key := m.Key; key {
 		case "FunctionName", "Payload", "Qualifier", "InvocationType", "ClientContext", "LogType":
 		default:
 			return nil, states.NewError(states.ErrRuntime, fmt.Sprintf("lambda:invoke does not take the parameter %q", key))
 		}
 	}
-	if q, ok := obj["Qualifier"].(string); ok && q != "" {
+	qualifier, _ := obj.Get("Qualifier")
+	if q, ok := qualifier.(string); ok && q != "" {
 		function += ":" + q
 	}
-	payload, hasPayload := obj["Payload"]
+	payload, hasPayload := obj.Get("Payload")
 	if !hasPayload {
-		payload = map[string]any{}
+		payload = jsonvalue.EmptyObject()
 	}
 	now := time.Now
 	if r.Now != nil {
 		now = r.Now
 	}
 	requestID := newRequestID()
-	if invocationType, _ := obj["InvocationType"].(string); invocationType == "Event" {
+	if invocationType, _ := obj.Get("InvocationType"); invocationType == "Event" {
 		// An asynchronous invocation returns at once; the function runs on its own.
 		detached := context.WithoutCancel(ctx)
 		go func() { _, _ = r.invoke(detached, function, payload) }()
@@ -131,8 +133,9 @@ func (r *Runner) runInvoke(ctx context.Context, params any) (any, error) {
 	return invokeResponse(requestID, now(), 200, result, len(out)), nil
 }
 
-// invokeResponse is the result of lambda:invoke as Step Functions returns it.
-func invokeResponse(requestID string, at time.Time, status int, payload any, length int) map[string]any {
+// invokeResponse is the result of lambda:invoke as Step Functions returns it (its keys in byte
+// order, as AWS lists them).
+func invokeResponse(requestID string, at time.Time, status int, payload any, length int) *jsonvalue.Object {
 	date := at.UTC().Format(time.RFC1123)
 	date = date[:len(date)-3] + "GMT"
 	headers := map[string]any{
@@ -148,9 +151,10 @@ func invokeResponse(requestID string, at time.Time, status int, payload any, len
 	for k, v := range headers {
 		all[k] = []any{v}
 	}
-	return map[string]any{
+	// The payload is set after the conversion, which would otherwise look into it.
+	response := jsonvalue.FromGo(map[string]any{
 		"ExecutedVersion": "$LATEST",
-		"Payload":         payload,
+		"Payload":         nil,
 		"SdkHttpMetadata": map[string]any{
 			"AllHttpHeaders": all,
 			"HttpHeaders":    headers,
@@ -158,5 +162,6 @@ func invokeResponse(requestID string, at time.Time, status int, payload any, len
 		},
 		"SdkResponseMetadata": map[string]any{"RequestId": requestID},
 		"StatusCode":          jsonNumber(status),
-	}
+	}).(*jsonvalue.Object)
+	return response.With("Payload", payload)
 }

@@ -46,7 +46,8 @@ func TestRunLambdaFunctionARNReturnsThePayload(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := jsonvalue.MustEncodeString(out)
-	if got != `{"count":2,"greeting":"hello Bo","hasRequestId":true}` {
+	// The function's reply keeps its key order (the handler's struct fields).
+	if got != `{"greeting":"hello Bo","count":2,"hasRequestId":true}` {
 		t.Fatalf("output %s", got)
 	}
 }
@@ -54,7 +55,7 @@ func TestRunLambdaFunctionARNReturnsThePayload(t *testing.T) {
 func TestRunLambdaFailureBecomesStatesError(t *testing.T) {
 	runner := &Runner{Lambda: newTestDispatcher(t)}
 	res := mustParse(t, "arn:aws:lambda:us-east-1:123456789012:function:typed")
-	_, err := runner.Run(context.Background(), res, map[string]any{})
+	_, err := runner.Run(context.Background(), res, jsonvalue.EmptyObject())
 	var se *states.Error
 	if !errors.As(err, &se) || se.Name != "NoExpertAvailable" {
 		t.Fatalf("error %v", err)
@@ -74,7 +75,14 @@ func TestRunLambdaInvokeHasTheAWSResponseShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := out.(map[string]any)
+	payload, _ := out.(*jsonvalue.Object).Get("Payload")
+	if got := jsonvalue.MustEncodeString(payload); got != `{"greeting":"hello Cy","count":10,"hasRequestId":true}` {
+		t.Fatalf("Payload %s", got)
+	}
+	if got := strings.Join(out.(*jsonvalue.Object).Keys(), ","); got != "ExecutedVersion,Payload,SdkHttpMetadata,SdkResponseMetadata,StatusCode" {
+		t.Fatalf("response keys %s", got)
+	}
+	m := jsonvalue.ToGo(out).(map[string]any)
 	if got := jsonvalue.MustEncodeString(m["Payload"]); got != `{"count":10,"greeting":"hello Cy","hasRequestId":true}` {
 		t.Fatalf("Payload %s", got)
 	}
@@ -142,7 +150,7 @@ func TestRunDynamoDBIntegrations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("putItem: %v", err)
 	}
-	if meta, ok := out.(map[string]any)["SdkResponseMetadata"].(map[string]any); !ok || meta["RequestId"] == nil {
+	if meta, ok := jsonvalue.ToGo(out).(map[string]any)["SdkResponseMetadata"].(map[string]any); !ok || meta["RequestId"] == nil {
 		t.Fatalf("putItem output %s lacks SdkResponseMetadata", jsonvalue.MustEncodeString(out))
 	}
 
@@ -150,7 +158,7 @@ func TestRunDynamoDBIntegrations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("getItem: %v", err)
 	}
-	item := jsonvalue.MustEncodeString(out.(map[string]any)["Item"])
+	item := jsonvalue.MustEncodeString(jsonvalue.ToGo(out).(map[string]any)["Item"])
 	want := `{"bin":{"B":"aGk="},"doc":{"M":{"list":{"L":[{"S":"p"},{"N":"2"}]},"none":{"NULL":true},"ok":{"BOOL":true}}},"n":{"N":"1"},"pk":{"S":"a"},"tags":{"SS":["x","y"]}}`
 	if item != want {
 		t.Fatalf("getItem Item\n got %s\nwant %s", item, want)
@@ -160,7 +168,7 @@ func TestRunDynamoDBIntegrations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("updateItem: %v", err)
 	}
-	if got := jsonvalue.MustEncodeString(out.(map[string]any)["Attributes"]); got != `{"n":{"N":"2"}}` {
+	if got := jsonvalue.MustEncodeString(jsonvalue.ToGo(out).(map[string]any)["Attributes"]); got != `{"n":{"N":"2"}}` {
 		t.Fatalf("updateItem Attributes %s", got)
 	}
 
@@ -174,14 +182,14 @@ func TestRunDynamoDBIntegrations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("deleteItem: %v", err)
 	}
-	if got := out.(map[string]any)["Attributes"].(map[string]any)["n"]; jsonvalue.MustEncodeString(got) != `{"N":"2"}` {
+	if got := jsonvalue.ToGo(out).(map[string]any)["Attributes"].(map[string]any)["n"]; jsonvalue.MustEncodeString(got) != `{"N":"2"}` {
 		t.Fatalf("deleteItem old attributes %v", got)
 	}
 	out, err = run("getItem", `{"TableName":"TABLE","Key":{"pk":{"S":"a"}}}`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, found := out.(map[string]any)["Item"]; found {
+	if _, found := jsonvalue.ToGo(out).(map[string]any)["Item"]; found {
 		t.Fatal("item still there after deleteItem")
 	}
 

@@ -17,12 +17,12 @@ package template
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/fasttrack/fasttrack/workflows/engine/intrinsic"
 	"github.com/fasttrack/fasttrack/workflows/engine/jsonpath"
+	"github.com/fasttrack/fasttrack/workflows/engine/jsonvalue"
 	"github.com/fasttrack/fasttrack/workflows/engine/states"
 )
 
@@ -93,24 +93,21 @@ func joinKey(parent, key string) string {
 
 func compileNode(where string, raw any) (node, error) {
 	switch v := raw.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		fields := make([]field, 0, len(v))
+	case *jsonvalue.Object:
+		// The fields keep the template's order, which is the order of the payload's keys.
+		fields := make([]field, 0, v.Len())
 		dynamic := false
-		owner := make(map[string]string, len(v))
-		for _, k := range keys {
+		owner := make(map[string]string, v.Len())
+		for _, m := range v.Members() {
+			k := m.Key
 			name := k
 			var n node
 			var err error
 			if strings.HasSuffix(k, ".$") {
 				name = strings.TrimSuffix(k, ".$")
-				n, err = compileDynamic(joinKey(where, k), k, v[k])
+				n, err = compileDynamic(joinKey(where, k), k, m.Value)
 			} else {
-				n, err = compileNode(joinKey(where, k), v[k])
+				n, err = compileNode(joinKey(where, k), m.Value)
 			}
 			if err != nil {
 				return node{}, err
@@ -187,7 +184,7 @@ func describe(v any) string {
 		return "null"
 	case bool:
 		return "a boolean"
-	case map[string]any:
+	case *jsonvalue.Object:
 		return "an object"
 	case []any:
 		return "an array"
@@ -212,16 +209,17 @@ func (n *node) eval(input, context any) (any, error) {
 	case nodeConstant:
 		return n.value, nil
 	case nodeObject:
-		out := make(map[string]any, len(n.fields))
+		// The names are distinct (Compile refuses "a" beside "a.$").
+		members := make([]jsonvalue.Member, len(n.fields))
 		for i := range n.fields {
 			f := &n.fields[i]
 			v, err := f.node.eval(input, context)
 			if err != nil {
 				return nil, err
 			}
-			out[f.name] = v
+			members[i] = jsonvalue.Member{Key: f.name, Value: v}
 		}
-		return out, nil
+		return jsonvalue.NewObject(members...), nil
 	case nodeArray:
 		out := make([]any, len(n.elements))
 		for i := range n.elements {

@@ -128,12 +128,14 @@ func TestConstantPartsAreShared(t *testing.T) {
 	}
 	first, _ := tmpl.Eval(decode(t, `{"x": 1}`), nil)
 	second, _ := tmpl.Eval(decode(t, `{"x": 2}`), nil)
-	a := first.(map[string]any)["static"].(map[string]any)
-	b := second.(map[string]any)["static"].(map[string]any)
-	if &a["deep"].([]any)[0] != &b["deep"].([]any)[0] {
+	a, _ := first.(*jsonvalue.Object).Get("static")
+	b, _ := second.(*jsonvalue.Object).Get("static")
+	if a.(*jsonvalue.Object) != b.(*jsonvalue.Object) {
 		t.Fatal("the constant part of the template was copied")
 	}
-	if first.(map[string]any)["dynamic"] == second.(map[string]any)["dynamic"] {
+	x, _ := first.(*jsonvalue.Object).Get("dynamic")
+	y, _ := second.(*jsonvalue.Object).Get("dynamic")
+	if x == y {
 		t.Fatal("the dynamic part did not change")
 	}
 }
@@ -215,7 +217,7 @@ func TestEvalErrors(t *testing.T) {
 
 func TestLongInputIsCutInCauses(t *testing.T) {
 	tmpl, _ := Compile(decode(t, `{"v.$": "$.missing"}`))
-	_, err := tmpl.Eval(map[string]any{"big": strings.Repeat("é", 5000)}, nil)
+	_, err := tmpl.Eval(jsonvalue.NewObject(jsonvalue.Member{Key: "big", Value: strings.Repeat("é", 5000)}), nil)
 	var stateError *states.Error
 	if !errors.As(err, &stateError) || len(stateError.Cause) > 1300 || !strings.Contains(stateError.Cause, "...") {
 		t.Fatalf("cause of %d bytes: %.80q", len(stateError.Cause), stateError.Cause)
@@ -232,12 +234,12 @@ func TestConcurrentEval(t *testing.T) {
 		go func(g int) {
 			for i := 0; i < 300; i++ {
 				id := g*1000 + i
-				got, err := tmpl.Eval(map[string]any{"id": id}, nil)
+				got, err := tmpl.Eval(jsonvalue.NewObject(jsonvalue.Member{Key: "id", Value: id}), nil)
 				if err != nil {
 					errs <- err
 					return
 				}
-				m := got.(map[string]any)
+				m := jsonvalue.ToGo(got).(map[string]any)
 				twice := m["list"].([]any)[0].(map[string]any)["twice"].([]any)
 				if m["id"] != id || twice[0] != id || twice[1] != id || m["static"] != "s" {
 					errs <- errors.New("wrong payload: " + jsonvalue.MustEncodeString(got))
