@@ -105,6 +105,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzTemplate$$' -fuzztime $(FUZZTIME) ./workflows/engine/template
 	$(GO) test -run '^$$' -fuzz '^FuzzChoice$$' -fuzztime $(FUZZTIME) ./workflows/engine/choice
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./workflows/engine/asl
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./workflows/engine/jsonvalue
+	$(GO) test -run '^$$' -fuzz '^FuzzEncodeString$$' -fuzztime $(FUZZTIME) ./workflows/engine/jsonvalue
 
 # ---- engine speed (workflows/engine/bench, scripts/peer-bench) --------------------------------
 # The peer (aws-local-stepfunctions) and a Node 22 binary for it are installed into
