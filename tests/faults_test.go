@@ -42,6 +42,18 @@ type invocation struct {
 	Booking *struct {
 		ProfileIndex *int `json:"profileIndex"`
 	} `json:"booking"`
+	// Task is the descriptor the approvals function is given: its kind tells the approvals of
+	// one Map apart.
+	Task *struct {
+		Kind string `json:"kind"`
+	} `json:"task"`
+}
+
+func (i invocation) kind() string {
+	if i.Task == nil {
+		return ""
+	}
+	return i.Task.Kind
 }
 
 func (i invocation) item() int {
@@ -69,6 +81,21 @@ func (f *faults) failNext(function, state string, item, n int) {
 	f.plan[faultKey(function, state, item)] += n
 }
 
+// failNextOfKind makes the next n invocations of the function in the state about a task of
+// the kind fail with a TransientError.
+func (f *faults) failNextOfKind(function, state, kind string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.plan[function+"/"+state+"@"+kind] += n
+}
+
+// countOfKind returns how often the function was invoked in the state about a task of the kind.
+func (f *faults) countOfKind(function, state, kind string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[function+"/"+state+"@"+kind]
+}
+
 // count returns how often the function was invoked in the state (for one Map item, or all).
 func (f *faults) count(function, state string, item int) int {
 	f.mu.Lock()
@@ -85,7 +112,11 @@ func (f *faults) record(function string, call invocation) bool {
 	if item != anyItem {
 		f.calls[faultKey(function, call.State, item)]++
 	}
-	for _, key := range []string{faultKey(function, call.State, item), faultKey(function, call.State, anyItem)} {
+	byKind := function + "/" + call.State + "@" + call.kind()
+	if call.kind() != "" {
+		f.calls[byKind]++
+	}
+	for _, key := range []string{byKind, faultKey(function, call.State, item), faultKey(function, call.State, anyItem)} {
 		if f.plan[key] > 0 {
 			f.plan[key]--
 			return true

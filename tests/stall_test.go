@@ -241,3 +241,53 @@ func TestACompensationThatStopsIsRedrivenToItsEnd(t *testing.T) {
 		t.Fatalf("redrive audit events %+v", redriven)
 	}
 }
+
+// An approval given while the workflow is stalled at another approval stands: the approver is
+// answered 200, and the redrive opens the decided task again, which answers the workflow with
+// that decision; nobody decides twice, and the checks do not run again.
+func TestAnApprovalGivenWhileStalledIsDeliveredByTheRedrive(t *testing.T) {
+	h := start(t)
+	// Opening the finance approval fails on its first attempt and every retry.
+	h.faults.failNextOfKind("approvals", "ApprovalRequested", string(domain.KindFundRelease), 1+retries)
+	a := h.create("office-ht", h.request("HT", "Port-au-Prince", 10_000_000, domain.Profile{Area: "skills_training",
+		Languages: []string{"fr"}, StartDate: h.day(15), Days: 10}))
+	security := h.waitTask("security-1", a.ID, domain.KindSecurityClearance)
+	stalled := h.waitStalled(a.ID)
+	if stalled.Status != domain.StatusAwaitingApproval || stalled.Workflow.Error != "TransientError" {
+		t.Fatalf("stalled %s, workflow %+v", stalled.Status, stalled.Workflow)
+	}
+	// The security approver decides while the workflow is stopped: the decision is kept.
+	h.mustDecide("security-1", security.ID, domain.Approve, "Convoy arranged.")
+	if status, _ := h.decide("security-2", security.ID, domain.Approve, ""); status != http.StatusConflict {
+		t.Fatalf("a second decision: %d", status)
+	}
+
+	if status, body := h.as("admin-1", http.MethodPost, "/activations/"+a.ID+"/redrive", nil); status != http.StatusAccepted {
+		t.Fatalf("redrive: %d %s", status, body)
+	}
+	finance := h.waitTask("finance-1", a.ID, domain.KindFundRelease)
+	h.mustDecide("finance-1", finance.ID, domain.Approve, "Within the envelope.")
+	if a = h.waitStatus("office-ht", a.ID, domain.StatusActive, domain.StatusFailed, domain.StatusRejected); a.Status != domain.StatusActive {
+		t.Fatalf("status %s (%q)", a.Status, a.Reason)
+	}
+	for _, c := range []struct {
+		kind string
+		want int
+	}{{string(domain.KindSecurityClearance), 2}, {string(domain.KindFundRelease), 1 + retries + 1}} {
+		if got := h.faults.countOfKind("approvals", "ApprovalRequested", c.kind); got != c.want {
+			t.Errorf("the %s approval was opened %d times, want %d", c.kind, got, c.want)
+		}
+	}
+	if clearance, reserve := h.faults.count("clearance", "SecurityClearance", anyItem), h.faults.count("funds", "ReserveFunds", anyItem); clearance != 1 || reserve != 1 {
+		t.Fatalf("clearance ran %d times, the reservation %d", clearance, reserve)
+	}
+	decided := 0
+	for _, e := range h.auditActions(a.ID) {
+		if e.Action == audit.ActionTaskDecided {
+			decided++
+		}
+	}
+	if decided != 2 {
+		t.Fatalf("%d decisions recorded, want 2", decided)
+	}
+}

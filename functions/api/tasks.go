@@ -271,9 +271,29 @@ func (s *Server) decideTask(w http.ResponseWriter, r *http.Request, caller auth.
 		After:  map[string]any{"task": task.ID, "status": decided.Status, "decision": decision.Outcome, "comment": decision.Comment, "onBehalfOf": decision.OnBehalfOf}})
 	s.recordDecisionStep(r, decided, decision)
 	if err := s.sendDecision(r, decided, token, decision); err != nil {
-		return err
+		if !errors.Is(err, errTokenGone) {
+			return err
+		}
+		// A workflow stalled at another step has dropped this wait; its redrive opens the task
+		// again, finds it decided and answers with this decision, so the decision stands.
+		if workflow, describeErr := s.describeWorkflowOf(r, task.ActivationID); describeErr == nil && workflow != nil && workflow.Stalled {
+			return writeJSON(w, http.StatusOK, s.view(decided))
+		}
+		return NewProblem(ProblemConflict, "the decision is recorded but the workflow no longer waits for this task (it was escalated, expired or cancelled)")
 	}
 	return writeJSON(w, http.StatusOK, s.view(decided))
+}
+
+// errTokenGone is sendDecision's answer when the workflow no longer waits on the task's token.
+var errTokenGone = errors.New("the workflow no longer waits for this task")
+
+// describeWorkflowOf describes the workflow of the activation with that id.
+func (s *Server) describeWorkflowOf(r *http.Request, activationID string) (*WorkflowStatus, error) {
+	activation, err := s.deps.Activations.GetActivation(r.Context(), activationID)
+	if err != nil {
+		return nil, err
+	}
+	return s.describeWorkflow(r.Context(), activation)
 }
 
 // ActionDecisionRefused is the audit action of a decision the separation-of-duties policy
@@ -324,14 +344,15 @@ func (s *Server) redeliver(r *http.Request, task domain.ApprovalTask, actor stri
 	}
 	err = s.sendDecision(r, task, token, *task.Decision)
 	var p *Problem
-	if errors.As(err, &p) && p.Status == http.StatusConflict {
+	if errors.Is(err, errTokenGone) || errors.As(err, &p) && p.Status == http.StatusConflict {
 		return false, nil
 	}
 	return err == nil, err
 }
 
 // sendDecision hands the decision to the waiting workflow: SendTaskSuccess for an approval,
-// SendTaskFailure with ApprovalRejected for a rejection (the workflow's Catch compensates).
+// SendTaskFailure with ApprovalRejected for a rejection (the workflow's Catch compensates). It
+// returns errTokenGone when the workflow no longer waits on the token.
 func (s *Server) sendDecision(r *http.Request, task domain.ApprovalTask, token string, decision domain.Decision) error {
 	if token == "" {
 		s.options.Logger.Error("api: decided task has no token", "task", task.ID)
@@ -352,7 +373,7 @@ func (s *Server) sendDecision(r *http.Request, task domain.ApprovalTask, token s
 		return nil
 	}
 	if tokenGone(err) {
-		return NewProblem(ProblemConflict, "the decision is recorded but the workflow no longer waits for this task (it was escalated, expired or cancelled)")
+		return errTokenGone
 	}
 	s.options.Logger.Error("api: send decision", "task", task.ID, "error", err.Error())
 	return NewProblem(ProblemUnavailable, "the decision is recorded but the workflow could not be told yet; send the same decision again")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/fasttrack/fasttrack/functions/api"
@@ -370,5 +371,44 @@ func TestOverrideApprovalNeedsAJustification(t *testing.T) {
 	resp = h.do("senior-1", http.MethodPost, "/tasks/task-override/decision", map[string]string{"decision": "approve", "comment": justification})
 	if resp.Status != http.StatusOK {
 		t.Fatalf("with justification: %d %s", resp.Status, resp.Body)
+	}
+}
+
+// A decision whose wait is gone stands when the activation's workflow is stalled: the redrive
+// opens the task again and finds it decided. With the workflow running, the wait is gone for
+// good (escalated, expired, cancelled): 409.
+func TestADecisionWhileTheWorkflowIsStalledStands(t *testing.T) {
+	h := newHarness(t)
+	stalled := h.withActivation("Mombasa", 1_000_000)
+	running := h.withActivation("Mombasa", 1_000_000)
+	for _, id := range []string{"task-stalled", "task-running"} {
+		activation := stalled.ID
+		if id == "task-running" {
+			activation = running.ID
+		}
+		h.addTask(domain.ApprovalTask{ID: id, ActivationID: activation, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"})
+		// The wait ends without a decision, as a wait does when its Map fails around it.
+		if _, err := h.workflow.StopExecution(t.Context(), &sfn.StopExecutionInput{
+			ExecutionArn: aws.String(strings.Replace(taskMachineARN, ":stateMachine:", ":execution:", 1) + ":" + id)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.stall(stalled.ID)
+	h.stepToken(running.ID)
+
+	resp := h.do("security-1", http.MethodPost, "/tasks/task-stalled/decision", map[string]string{"decision": "approve"})
+	var task api.TaskView
+	resp.json(t, &task)
+	if resp.Status != http.StatusOK || task.Status != domain.TaskDecided {
+		t.Fatalf("decision while stalled: %d %s", resp.Status, resp.Body)
+	}
+	resp = h.do("security-1", http.MethodPost, "/tasks/task-running/decision", map[string]string{"decision": "approve"})
+	if resp.Status != http.StatusConflict || !strings.Contains(resp.problem(t).Detail, "no longer waits") {
+		t.Fatalf("decision on a gone wait of a running workflow: %d %s", resp.Status, resp.Body)
+	}
+	for _, id := range []string{"task-stalled", "task-running"} {
+		if stored, _ := h.store.GetTask(t.Context(), id); stored.Status != domain.TaskDecided || stored.Decision.ActorID != "security-1" {
+			t.Fatalf("%s: %+v", id, stored)
+		}
 	}
 }
