@@ -6,6 +6,7 @@
 package conformance
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,6 +71,9 @@ type Expectation struct {
 	// Output is the expected execution output, compared as JSON (numbers by value). Absent
 	// means the output is not checked.
 	Output json.RawMessage `json:"output,omitempty"`
+	// OrderedOutput compares the output's text instead, once both are compacted: object
+	// members in the same order (as AWS keeps them), numbers spelled the same.
+	OrderedOutput bool `json:"orderedOutput,omitempty"`
 	// Error is the expected error name of a failed execution.
 	Error string `json:"error,omitempty"`
 	// Cause is the expected cause, exactly.
@@ -194,6 +198,9 @@ func (c *Case) check(fileName string) error {
 		return errors.New("input is required")
 	}
 	e := c.Expect
+	if e.OrderedOutput && len(e.Output) == 0 {
+		return errors.New("expect: orderedOutput needs an output to compare")
+	}
 	if e.CreateError != "" {
 		if e.Status != "" || len(e.Output) > 0 || e.Error != "" {
 			return errors.New("expect: createError excludes status, output and error")
@@ -283,6 +290,30 @@ func sameValue(x, y any) bool {
 	default:
 		return x == y
 	}
+}
+
+// SameText reports whether two JSON texts are the same text once compacted (insignificant
+// whitespace removed): the same values with object members in the same order and numbers
+// spelled the same.
+func SameText(a, b []byte) (bool, error) {
+	x, err := CompactText(a)
+	if err != nil {
+		return false, fmt.Errorf("first value: %w", err)
+	}
+	y, err := CompactText(b)
+	if err != nil {
+		return false, fmt.Errorf("second value: %w", err)
+	}
+	return x == y, nil
+}
+
+// CompactText is a JSON text without insignificant whitespace, its member order kept.
+func CompactText(data []byte) (string, error) {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, data); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
 }
 
 // HasSubsequence reports whether want appears in got in order, not necessarily adjacent. When

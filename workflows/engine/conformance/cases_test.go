@@ -48,6 +48,33 @@ func TestSameJSON(t *testing.T) {
 	}
 }
 
+// TestSameText: the comparison behind "orderedOutput" sees member order and number spelling,
+// and nothing else.
+func TestSameText(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{`{"a":1,"b":[true,null]}`, "{\n  \"a\": 1,\n  \"b\": [ true, null ]\n}", true},
+		{`{"a":1,"b":2}`, `{"b":2,"a":1}`, false},
+		{`{"a":{"x":1,"y":2}}`, `{"a":{"y":2,"x":1}}`, false},
+		{`1`, `1.0`, false},
+		{`"a b"`, `"a b"`, true},
+	}
+	for _, tt := range tests {
+		got, err := SameText([]byte(tt.a), []byte(tt.b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tt.want {
+			t.Errorf("SameText(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+	if _, err := SameText([]byte(`{`), []byte(`{}`)); err == nil {
+		t.Error("SameText accepted invalid JSON")
+	}
+}
+
 func TestHasSubsequence(t *testing.T) {
 	got := []string{"ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"}
 	if ok, _ := HasSubsequence(got, []string{"ExecutionStarted", "ExecutionSucceeded"}); !ok {
@@ -76,12 +103,13 @@ func TestElapsedDecoding(t *testing.T) {
 
 func TestLoadCasesRejectsMalformedCases(t *testing.T) {
 	tests := map[string]string{
-		"name-differs":   `{"name":"other","source":"s","definition":{},"input":{},"expect":{"status":"SUCCEEDED"}}`,
-		"no-source":      `{"name":"no-source","source":"","definition":{},"input":{},"expect":{"status":"SUCCEEDED"}}`,
-		"bad-status":     `{"name":"bad-status","source":"s","definition":{},"input":{},"expect":{"status":"DONE"}}`,
-		"failed-no-name": `{"name":"failed-no-name","source":"s","definition":{},"input":{},"expect":{"status":"FAILED"}}`,
-		"unknown-field":  `{"name":"unknown-field","source":"s","definition":{},"input":{},"expect":{"status":"SUCCEEDED"},"extra":1}`,
-		"mixed":          `{"name":"mixed","source":"s","definition":{},"input":{},"expect":{"status":"SUCCEEDED","createError":"InvalidDefinition"}}`,
+		"name-differs":      `{"name":"other","source":"s","definition":{},"input":{},"expect":{"status":"SUCCEEDED"}}`,
+		"no-source":         `{"name":"no-source","source":"","definition":{},"input":{},"expect":{"status":"SUCCEEDED"}}`,
+		"bad-status":        `{"name":"bad-status","source":"s","definition":{},"input":{},"expect":{"status":"DONE"}}`,
+		"failed-no-name":    `{"name":"failed-no-name","source":"s","definition":{},"input":{},"expect":{"status":"FAILED"}}`,
+		"unknown-field":     `{"name":"unknown-field","source":"s","definition":{},"input":{},"expect":{"status":"SUCCEEDED"},"extra":1}`,
+		"mixed":             `{"name":"mixed","source":"s","definition":{},"input":{},"expect":{"status":"SUCCEEDED","createError":"InvalidDefinition"}}`,
+		"ordered-no-output": `{"name":"ordered-no-output","source":"s","definition":{},"input":{},"expect":{"status":"SUCCEEDED","orderedOutput":true}}`,
 	}
 	for name, text := range tests {
 		t.Run(name, func(t *testing.T) {
