@@ -143,19 +143,32 @@ func createKey(path string) (*rsa.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auth: encode key: %w", err)
 	}
-	// O_EXCL: when two processes start at once, one writes the key and the other reads it.
-	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return readKey(path)
-	}
+	// The key is written whole to a temporary file and then linked into place: a link never
+	// replaces an existing file, so when two processes start at once one key wins, and the
+	// other process reads it only once it is complete.
+	temp, err := os.CreateTemp(filepath.Dir(path), ".issuer-key-*")
 	if err != nil {
 		return nil, fmt.Errorf("auth: write key: %w", err)
 	}
-	if err := pem.Encode(file, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-		file.Close()
+	defer os.Remove(temp.Name())
+	if err := temp.Chmod(0o600); err != nil {
+		temp.Close()
 		return nil, fmt.Errorf("auth: write key: %w", err)
 	}
-	if err := file.Close(); err != nil {
+	if err := pem.Encode(temp, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
+		temp.Close()
+		return nil, fmt.Errorf("auth: write key: %w", err)
+	}
+	if err := temp.Sync(); err != nil {
+		temp.Close()
+		return nil, fmt.Errorf("auth: write key: %w", err)
+	}
+	if err := temp.Close(); err != nil {
+		return nil, fmt.Errorf("auth: write key: %w", err)
+	}
+	if err := os.Link(temp.Name(), path); errors.Is(err, fs.ErrExist) {
+		return readKey(path)
+	} else if err != nil {
 		return nil, fmt.Errorf("auth: write key: %w", err)
 	}
 	return key, nil

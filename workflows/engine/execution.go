@@ -492,6 +492,14 @@ func (x *execution) close(status Status, ev *event) {
 		}
 	}
 	x.stopTimers()
+	// Frames still queued must lose their mark with the queue, or a redrive could never queue
+	// them again (markReady skips a frame it believes queued).
+	for _, f := range x.ready[x.readyHead:] {
+		if f != nil {
+			f.inReady = false
+		}
+	}
+	clear(x.ready)
 	x.ready, x.readyHead = x.ready[:0], 0
 	x.redrivable = status == StatusFailed || status == StatusTimedOut || status == StatusAborted
 }
