@@ -5,6 +5,7 @@ package activate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/fasttrack/fasttrack/functions/internal/step"
@@ -26,10 +27,14 @@ type Input struct {
 
 // Confirmations is what the step confirms; *store.Store has it.
 type Confirmations interface {
-	// Release confirms the activation's fund reservation (idempotent).
+	// ReleasedWrite checks, in the step's transaction, that the activation's money was
+	// released (refused with store.ErrNotReleased).
+	ReleasedWrite(activationID, currency string) store.Write
+	// ConfirmBookingWrite marks a booking confirmed in the step's transaction.
+	ConfirmBookingWrite(expertID, bookingID string) store.Write
+	// Release releases the activation's fund reservation on its own (idempotent), when the
+	// workflow's release step did not.
 	Release(ctx context.Context, activationID, currency, actor string) (domain.LedgerEntry, error)
-	// ConfirmBooking marks a booking confirmed (idempotent).
-	ConfirmBooking(ctx context.Context, expertID, bookingID string) (domain.Booking, error)
 }
 
 var _ Confirmations = (*store.Store)(nil)
@@ -79,44 +84,38 @@ func (h *Handler) handle(ctx context.Context, in Input) (domain.Activation, erro
 	started := h.runtime.Clock()
 	a, err := h.runtime.Load(ctx, in.ActivationID)
 	if err != nil {
-		return a, err
+		return a.Activation, err
 	}
-	if err := step.Proceeding(a); err != nil {
-		return a, err
+	if err := step.Proceeding(a.Activation); err != nil {
+		return a.Activation, err
 	}
 	if a.Status != domain.StatusActive {
 		if a, err = h.runtime.ClearanceGate(ctx, call, h.tasks, a); err != nil {
-			return a, err
+			return a.Activation, err
 		}
 		if len(a.Deployments) < len(a.Profiles) {
-			return a, fmt.Errorf("activation %s has %d of its %d profiles staffed", a.ID, len(a.Deployments), len(a.Profiles))
-		}
-	}
-	release, err := h.confirm.Release(ctx, a.ID, a.Amount.Currency, step.Actor)
-	if err != nil {
-		return a, err
-	}
-	for _, d := range a.Deployments {
-		if _, err := h.confirm.ConfirmBooking(ctx, d.ExpertID, d.BookingID); err != nil {
-			return a, err
+			return a.Activation, fmt.Errorf("activation %s has %d of its %d profiles staffed", a.ID, len(a.Deployments), len(a.Profiles))
 		}
 	}
 	// An approval's open call that was still recording its wait when the decision came may have
 	// left AWAITING_APPROVAL behind; with no task open the activation is in progress.
-	if _, _, err := h.runtime.Advance(ctx, a.ID, func(a domain.Activation) (*store.Change, error) {
-		if a.Status != domain.StatusAwaitingApproval {
-			return nil, nil
+	if a.Status == domain.StatusAwaitingApproval {
+		if a, _, err = h.runtime.AdvanceFrom(ctx, a, func(a domain.Activation) (*store.Change, error) {
+			if a.Status != domain.StatusAwaitingApproval {
+				return nil, nil
+			}
+			to, err := step.Progress(ctx, h.tasks, a)
+			if err != nil || to != domain.StatusInProgress {
+				return nil, err
+			}
+			return &store.Change{To: to}, nil
+		}); err != nil {
+			return a.Activation, err
 		}
-		to, err := step.Progress(ctx, h.tasks, a)
-		if err != nil || to != domain.StatusInProgress {
-			return nil, err
-		}
-		return &store.Change{To: to}, nil
-	}); err != nil {
-		return a, err
 	}
-	before := a.Status
-	a, changed, err := h.runtime.Advance(ctx, a.ID, func(a domain.Activation) (*store.Change, error) {
+	// The release confirmed, the bookings confirmed, the status, the step's record and its
+	// audit events are one transaction.
+	decide := func(a domain.Activation) (*store.Change, error) {
 		if a.Status == domain.StatusActive {
 			return nil, nil
 		}
@@ -125,28 +124,37 @@ func (h *Handler) handle(ctx context.Context, in Input) (domain.Activation, erro
 		}
 		now := h.runtime.Clock()
 		end := domain.ActivationEndDate(a.Profiles, now, h.runtime.Config)
-		detail := fmt.Sprintf("%s released; %d experts confirmed; ends %s", domain.Money{Value: release.Amount, Currency: release.Currency},
-			len(a.Deployments), end)
-		return &store.Change{To: domain.StatusActive, EndDate: &end,
-			Step: &domain.Step{Name: Name, Status: "succeeded", At: now, Detail: detail}}, nil
-	})
+		detail := fmt.Sprintf("%s released; %d experts confirmed; ends %s", a.Amount, len(a.Deployments), end)
+		writes := []store.Write{h.confirm.ReleasedWrite(a.ID, a.Amount.Currency)}
+		for _, d := range a.Deployments {
+			writes = append(writes, h.confirm.ConfirmBookingWrite(d.ExpertID, d.BookingID))
+		}
+		return &store.Change{To: domain.StatusActive, EndDate: &end, Writes: writes,
+			Step: &domain.Step{Name: Name, Status: "succeeded", At: now, Detail: detail},
+			Events: []audit.Event{
+				h.runtime.Event(call, a, audit.ActionActivationStatus, "", map[string]any{"status": a.Status},
+					map[string]any{"status": domain.StatusActive, "endDate": end, "released": store.ReleaseEntryID(a.ID), "deployments": a.Deployments}),
+				h.runtime.Event(call, a, audit.ActionStepCompleted, Name, nil, map[string]any{
+					"step": Name, "startedAt": started, "endedAt": h.runtime.Clock()}),
+			}}, nil
+	}
+	next, changed, err := h.runtime.AdvanceFrom(ctx, a, decide)
+	if errors.Is(err, store.ErrNotReleased) {
+		// The workflow releases the money before this step; released here otherwise.
+		if _, err := h.confirm.Release(ctx, a.ID, a.Amount.Currency, step.Actor); err != nil {
+			return a.Activation, err
+		}
+		next, changed, err = h.runtime.Advance(ctx, a.ID, decide)
+	}
 	if err != nil {
-		return a, err
+		return a.Activation, err
 	}
-	events := []audit.Event{
-		h.runtime.Event(call, a, audit.ActionActivationStatus, "", map[string]any{"status": before},
-			map[string]any{"status": a.Status, "endDate": a.EndDate, "released": release.ID, "deployments": a.Deployments}),
-		h.runtime.Event(call, a, audit.ActionStepCompleted, Name, nil, map[string]any{
-			"step": Name, "startedAt": started, "endedAt": h.runtime.Clock()}),
-	}
-	if err := h.runtime.Record(ctx, !changed, events...); err != nil {
-		return a, err
-	}
+	a = next
 	if changed {
 		step.Notify(ctx, h.events, h.runtime.Logger, step.EventActivationActive, map[string]any{"activationId": a.ID,
 			"office": a.Office, "country": a.Country, "dutyStation": a.DutyStation, "status": a.Status,
 			"endDate": a.EndDate, "deployments": a.Deployments, "amount": a.Amount})
-		h.publishTimings(a, a.UpdatedAt)
+		h.publishTimings(a.Activation, a.UpdatedAt)
 	}
-	return a, nil
+	return a.Activation, nil
 }

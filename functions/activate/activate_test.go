@@ -32,7 +32,7 @@ func TestActivateConfirmsAndAnnouncesOnce(t *testing.T) {
 	a := f.Activation(t, f.Request(), domain.StatusInProgress)
 	zero := 0
 	steptest.Invoke(t, funds.NewHandler(f.Runtime(funds.Name), f.Store, f.Store).Handle, funds.Input{Action: "reserve", ActivationID: a.ID}).MustSucceed(t, nil)
-	steptest.Invoke(t, roster.NewHandler(f.Runtime(roster.Name), f.Store, f.Store, f.Store).Handle,
+	steptest.Invoke(t, roster.NewHandler(f.Runtime(roster.Name), f.Store, f.Store).Handle,
 		roster.Input{Action: "book", ActivationID: a.ID, Profile: roster.Profile{Index: &zero}}).MustSucceed(t, nil)
 
 	var first, second domain.Activation

@@ -85,7 +85,7 @@ func TestActivatePublishesTheTimeToEachStepAndToActive(t *testing.T) {
 	f.Clock.Advance(10 * time.Second)
 	steptest.Invoke(t, funds.NewHandler(f.Runtime(funds.Name), f.Store, f.Store).Handle, funds.Input{Action: "reserve", ActivationID: a.ID}).MustSucceed(t, nil)
 	f.Clock.Advance(20 * time.Second)
-	steptest.Invoke(t, roster.NewHandler(f.Runtime(roster.Name), f.Store, f.Store, f.Store).Handle,
+	steptest.Invoke(t, roster.NewHandler(f.Runtime(roster.Name), f.Store, f.Store).Handle,
 		roster.Input{Action: "book", ActivationID: a.ID, Profile: roster.Profile{Index: &zero}}).MustSucceed(t, nil)
 	f.Clock.Advance(15 * time.Second)
 	steptest.Invoke(t, handler, activate.Input{ActivationID: a.ID}).MustSucceed(t, nil)

@@ -156,7 +156,7 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
-	if err := step.Proceeding(a); err != nil {
+	if err := step.Proceeding(a.Activation); err != nil {
 		return Output{}, err
 	}
 	base := taskBase(a.ID, in.Task.Kind, in.Subject)
@@ -213,9 +213,9 @@ func detail(subject json.RawMessage) map[string]any {
 	return out
 }
 
-func (h *Handler) open(ctx context.Context, call step.Call, a domain.Activation, in Input, base string) (Output, error) {
+func (h *Handler) open(ctx context.Context, call step.Call, a store.Current, in Input, base string) (Output, error) {
 	now := h.runtime.Clock()
-	summary := step.Summary(a)
+	summary := step.Summary(a.Activation)
 	summary.Detail = detail(in.Subject)
 	task := domain.ApprovalTask{ID: taskID(base, 0), ActivationID: a.ID, Role: in.Task.Role, Kind: in.Task.Kind,
 		Deadline: now.Add(time.Duration(in.Task.DeadlineSeconds) * time.Second), RequestedBy: a.RequestedBy,
@@ -230,21 +230,18 @@ func (h *Handler) open(ctx context.Context, call step.Call, a domain.Activation,
 	}
 	fresh := live.ID == task.ID && live.CreatedAt.Equal(now)
 	note := fmt.Sprintf("%s: %s %s until %s", live.ID, live.Role, live.Kind, live.Deadline.Format(time.RFC3339))
-	a, changed, err := h.runtime.Advance(ctx, a.ID, func(a domain.Activation) (*store.Change, error) {
+	a, changed, err := h.runtime.AdvanceFrom(ctx, a, func(a domain.Activation) (*store.Change, error) {
 		if err := step.Proceeding(a); err != nil {
 			return nil, err
 		}
 		if step.HasStep(a, StepName, "waiting", note) {
 			return nil, nil
 		}
-		return &store.Change{To: domain.StatusAwaitingApproval, Step: &domain.Step{Name: StepName, Status: "waiting", Detail: note}}, nil
+		return &store.Change{To: domain.StatusAwaitingApproval, Step: &domain.Step{Name: StepName, Status: "waiting", Detail: note},
+			Events: []audit.Event{h.runtime.Event(call, a, audit.ActionTaskCreated, live.ID, nil, map[string]any{"task": live.ID, "role": live.Role,
+				"kind": live.Kind, "deadline": live.Deadline, "escalationLevel": live.EscalationLevel})}}, nil
 	})
 	if err != nil {
-		return Output{}, err
-	}
-	event := h.runtime.Event(call, a, audit.ActionTaskCreated, live.ID, nil, map[string]any{"task": live.ID, "role": live.Role,
-		"kind": live.Kind, "deadline": live.Deadline, "escalationLevel": live.EscalationLevel})
-	if err := h.runtime.Record(ctx, !changed, event); err != nil {
 		return Output{}, err
 	}
 	if changed || fresh {
@@ -253,7 +250,7 @@ func (h *Handler) open(ctx context.Context, call step.Call, a domain.Activation,
 	// The office may have cancelled while the task was being opened, after the API looked for
 	// open tasks to wake: then the wait would last until the deadline. Look once more.
 	if current, err := h.runtime.Load(ctx, a.ID); err == nil {
-		if err := step.Proceeding(current); err != nil {
+		if err := step.Proceeding(current.Activation); err != nil {
 			return Output{}, err
 		}
 	}
@@ -313,7 +310,7 @@ func notice(t domain.ApprovalTask) map[string]any {
 		"country": t.Summary.Country, "dutyStation": t.Summary.DutyStation}
 }
 
-func (h *Handler) escalate(ctx context.Context, call step.Call, a domain.Activation, in Input, base string) (Output, error) {
+func (h *Handler) escalate(ctx context.Context, call step.Call, a store.Current, in Input, base string) (Output, error) {
 	first, err := h.tasks.GetTask(ctx, taskID(base, 0))
 	if err != nil {
 		return Output{}, err
@@ -354,23 +351,19 @@ func (h *Handler) escalate(ctx context.Context, call step.Call, a domain.Activat
 		}
 	}
 	note := fmt.Sprintf("%s -> %s: %s until %s", first.ID, successor.ID, successor.Role, successor.Deadline.Format(time.RFC3339))
-	a, changed, err := h.runtime.Advance(ctx, a.ID, func(a domain.Activation) (*store.Change, error) {
+	if _, _, err := h.runtime.AdvanceFrom(ctx, a, func(a domain.Activation) (*store.Change, error) {
 		if err := step.Proceeding(a); err != nil {
 			return nil, err
 		}
 		if step.HasStep(a, StepName, "escalated", note) {
 			return nil, nil
 		}
-		return &store.Change{To: domain.StatusAwaitingApproval, Step: &domain.Step{Name: StepName, Status: "escalated", Detail: note}}, nil
-	})
-	if err != nil {
-		return Output{}, err
-	}
-	event := h.runtime.Event(call, a, audit.ActionTaskEscalated, first.ID,
-		map[string]any{"task": first.ID, "status": domain.TaskOpen, "role": first.Role, "deadline": first.Deadline},
-		map[string]any{"task": successor.ID, "status": successor.Status, "role": successor.Role, "deadline": successor.Deadline,
-			"escalationLevel": successor.EscalationLevel})
-	if err := h.runtime.Record(ctx, !changed, event); err != nil {
+		return &store.Change{To: domain.StatusAwaitingApproval, Step: &domain.Step{Name: StepName, Status: "escalated", Detail: note},
+			Events: []audit.Event{h.runtime.Event(call, a, audit.ActionTaskEscalated, first.ID,
+				map[string]any{"task": first.ID, "status": domain.TaskOpen, "role": first.Role, "deadline": first.Deadline},
+				map[string]any{"task": successor.ID, "status": successor.Status, "role": successor.Role, "deadline": successor.Deadline,
+					"escalationLevel": successor.EscalationLevel})}}, nil
+	}); err != nil {
 		return Output{}, err
 	}
 	if wasOpen {
@@ -380,7 +373,7 @@ func (h *Handler) escalate(ctx context.Context, call step.Call, a domain.Activat
 	return Output{TaskID: live.ID, Status: string(live.Status), Deadline: live.Deadline}, nil
 }
 
-func (h *Handler) expire(ctx context.Context, call step.Call, a domain.Activation, base string) (Output, error) {
+func (h *Handler) expire(ctx context.Context, call step.Call, a store.Current, base string) (Output, error) {
 	t, err := h.tasks.GetTask(ctx, taskID(base, 0))
 	if err != nil {
 		return Output{}, err
@@ -407,22 +400,18 @@ func (h *Handler) expire(ctx context.Context, call step.Call, a domain.Activatio
 		}
 	}
 	note := t.ID + ": " + string(t.Status)
-	a, changed, err := h.runtime.Advance(ctx, a.ID, func(a domain.Activation) (*store.Change, error) {
+	if _, _, err := h.runtime.AdvanceFrom(ctx, a, func(a domain.Activation) (*store.Change, error) {
 		if err := step.Proceeding(a); err != nil {
 			return nil, err
 		}
 		if step.HasStep(a, StepName, "expired", note) {
 			return nil, nil
 		}
-		return &store.Change{Step: &domain.Step{Name: StepName, Status: "expired", Detail: note}}, nil
-	})
-	if err != nil {
-		return Output{}, err
-	}
-	event := h.runtime.Event(call, a, audit.ActionTaskExpired, t.ID,
-		map[string]any{"task": t.ID, "status": domain.TaskOpen, "deadline": t.Deadline},
-		map[string]any{"task": t.ID, "status": t.Status})
-	if err := h.runtime.Record(ctx, !changed, event); err != nil {
+		return &store.Change{Step: &domain.Step{Name: StepName, Status: "expired", Detail: note},
+			Events: []audit.Event{h.runtime.Event(call, a, audit.ActionTaskExpired, t.ID,
+				map[string]any{"task": t.ID, "status": domain.TaskOpen, "deadline": t.Deadline},
+				map[string]any{"task": t.ID, "status": t.Status})}}, nil
+	}); err != nil {
 		return Output{}, err
 	}
 	if wasOpen {

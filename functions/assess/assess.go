@@ -51,9 +51,10 @@ type Output struct {
 	Tasks         Tasks                `json:"tasks"`
 }
 
-// Reference gives the countries and duty stations; *store.Store has it.
+// Reference gives the activation's country and duty station; *store.Store has it.
 type Reference interface {
-	LoadReference(ctx context.Context) (*domain.ReferenceSet, error)
+	// ReferenceOf reads one country and one of its duty stations (either may be missing).
+	ReferenceOf(ctx context.Context, country, dutyStation string) (*domain.ReferenceSet, error)
 }
 
 var _ Reference = (*store.Store)(nil)
@@ -94,15 +95,16 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 		return Output{}, err
 	}
 	started := h.runtime.Clock()
-	ref, err := h.reference.LoadReference(ctx)
+	current, err := h.runtime.Load(ctx, in.ActivationID)
+	if err != nil {
+		return Output{}, err
+	}
+	ref, err := h.reference.ReferenceOf(ctx, current.Country, current.DutyStation)
 	if err != nil {
 		return Output{}, err
 	}
 	cfg := h.runtime.Config
-	var before domain.Activation
-	var breakdown domain.PriorityBreakdown
-	a, changed, err := h.runtime.Advance(ctx, in.ActivationID, func(a domain.Activation) (*store.Change, error) {
-		before = a
+	a, _, err := h.runtime.AdvanceFrom(ctx, current, func(a domain.Activation) (*store.Change, error) {
 		if err := step.Proceeding(a); err != nil {
 			return nil, err
 		}
@@ -122,25 +124,22 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 		if err := eligibility.Err(); err != nil {
 			return nil, err
 		}
-		breakdown = domain.PriorityScore(a.ActivationRequest, country, station.Level, cfg)
+		breakdown := domain.PriorityScore(a.ActivationRequest, country, station.Level, cfg)
 		level := station.Level
 		detail := fmt.Sprintf("eligible; priority %d; %s level %d", breakdown.Score, a.DutyStation, level)
 		return &store.Change{To: domain.StatusInProgress, Priority: &breakdown.Score, SecurityLevel: &level,
-			ExecutionArn: nonEmpty(in.Execution), Step: &domain.Step{Name: Name, Status: "succeeded", Detail: detail}}, nil
+			ExecutionArn: nonEmpty(in.Execution), Step: &domain.Step{Name: Name, Status: "succeeded", Detail: detail},
+			Events: []audit.Event{
+				h.runtime.Event(call, a, audit.ActionActivationStatus, "", map[string]any{"status": a.Status, "version": a.Version},
+					map[string]any{"status": domain.StatusInProgress, "priority": breakdown.Score, "securityLevel": level}),
+				h.runtime.Event(call, a, audit.ActionStepCompleted, Name, nil, map[string]any{
+					"step": Name, "startedAt": started, "endedAt": h.runtime.Clock(), "priority": breakdown}),
+			}}, nil
 	})
 	if err != nil {
 		return Output{}, err
 	}
-	events := []audit.Event{
-		h.runtime.Event(call, a, audit.ActionActivationStatus, "", map[string]any{"status": before.Status, "version": before.Version},
-			map[string]any{"status": a.Status, "priority": a.Priority, "securityLevel": a.SecurityLevel}),
-		h.runtime.Event(call, a, audit.ActionStepCompleted, Name, nil, map[string]any{
-			"step": Name, "startedAt": started, "endedAt": h.runtime.Clock(), "priority": breakdown}),
-	}
-	if err := h.runtime.Record(ctx, !changed, events...); err != nil {
-		return Output{}, err
-	}
-	return answer(a, h.runtime), nil
+	return answer(a.Activation, h.runtime), nil
 }
 
 // answer is the step's output, made only from what is stored and configured, so that a retry

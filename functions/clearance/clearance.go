@@ -33,9 +33,10 @@ type Output struct {
 	Approvals []step.Task              `json:"approvals"`
 }
 
-// Reference gives the duty stations with their current security levels; *store.Store has it.
+// Reference gives a duty station with its current security level; *store.Store has it.
 type Reference interface {
-	LoadReference(ctx context.Context) (*domain.ReferenceSet, error)
+	// DutyStationNow reads the duty station as the security function set it last.
+	DutyStationNow(ctx context.Context, country, name string) (domain.DutyStation, bool, error)
 }
 
 var _ Reference = (*store.Store)(nil)
@@ -76,12 +77,17 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 		return Output{}, err
 	}
 	started := h.runtime.Clock()
-	ref, err := h.reference.LoadReference(ctx)
+	current, err := h.runtime.Load(ctx, in.ActivationID)
+	if err != nil {
+		return Output{}, err
+	}
+	// The level is the duty station's now: the security function keeps it up to date.
+	station, stationFound, err := h.reference.DutyStationNow(ctx, current.Country, current.DutyStation)
 	if err != nil {
 		return Output{}, err
 	}
 	var outcome domain.ClearanceOutcome
-	a, changed, err := h.runtime.Advance(ctx, in.ActivationID, func(a domain.Activation) (*store.Change, error) {
+	_, _, err = h.runtime.AdvanceFrom(ctx, current, func(a domain.Activation) (*store.Change, error) {
 		if err := step.Proceeding(a); err != nil {
 			return nil, err
 		}
@@ -89,22 +95,18 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 			outcome = *a.Clearance
 			return nil, nil
 		}
-		// The level is the duty station's now: the security function keeps it up to date.
 		level := a.SecurityLevel
-		if station, ok := ref.DutyStation(a.Country, a.DutyStation); ok {
+		if stationFound {
 			level = station.Level
 		}
 		outcome = domain.Clearance(level, h.runtime.Config)
 		detail := fmt.Sprintf("%s, level %d", outcome.Decision, level)
 		return &store.Change{Clearance: &outcome, SecurityLevel: &level,
-			Step: &domain.Step{Name: Name, Status: "succeeded", Detail: detail}}, nil
+			Step: &domain.Step{Name: Name, Status: "succeeded", Detail: detail},
+			Events: []audit.Event{h.runtime.Event(call, a, audit.ActionStepCompleted, Name, nil, map[string]any{
+				"step": Name, "startedAt": started, "endedAt": h.runtime.Clock(), "clearance": outcome})}}, nil
 	})
 	if err != nil {
-		return Output{}, err
-	}
-	event := h.runtime.Event(call, a, audit.ActionStepCompleted, Name, nil, map[string]any{
-		"step": Name, "startedAt": started, "endedAt": h.runtime.Clock(), "clearance": outcome})
-	if err := h.runtime.Record(ctx, !changed, event); err != nil {
 		return Output{}, err
 	}
 	out := Output{Outcome: outcome.Decision, Level: outcome.Level, Approvals: []step.Task{}}

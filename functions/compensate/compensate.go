@@ -93,18 +93,19 @@ func Reason(f Failure) string {
 	return name + ": " + message
 }
 
-// Stores is what compensation undoes; *store.Store has it.
+// Stores is what compensation undoes; *store.Store has it. Each undoing is written with the
+// audit events that record it, in one transaction.
 type Stores interface {
-	// Reverse returns the activation's reservation to the fund (idempotent).
-	Reverse(ctx context.Context, activationID, currency, actor string) (domain.LedgerEntry, bool, error)
-	// CancelBooking frees a booking's days (idempotent).
-	CancelBooking(ctx context.Context, expertID, bookingID string) (domain.Booking, bool, error)
+	// ReverseRecorded returns the activation's reservation to the fund (idempotent).
+	ReverseRecorded(ctx context.Context, base store.Current, actor string, events func(domain.LedgerEntry) []audit.Event) (store.Current, domain.LedgerEntry, bool, error)
+	// CancelBookingRecorded frees a booking's days (idempotent).
+	CancelBookingRecorded(ctx context.Context, base store.Current, expertID, bookingID string, events func(domain.Booking) []audit.Event) (store.Current, domain.Booking, bool, error)
 	// BookingsOfActivation lists the activation's bookings from the roster's index.
 	BookingsOfActivation(ctx context.Context, activationID string) ([]domain.Booking, error)
 	// TasksOfActivation lists the activation's tasks.
 	TasksOfActivation(ctx context.Context, activationID string) ([]domain.ApprovalTask, error)
-	// Expire closes an OPEN task as EXPIRED.
-	Expire(ctx context.Context, id string) (domain.ApprovalTask, error)
+	// ExpireRecorded closes an OPEN task as EXPIRED.
+	ExpireRecorded(ctx context.Context, base store.Current, id string, events func(domain.ApprovalTask) []audit.Event) (store.Current, domain.ApprovalTask, error)
 }
 
 var _ Stores = (*store.Store)(nil)
@@ -153,17 +154,19 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 		return Output{}, err
 	}
 	started := h.runtime.Clock()
+	// Each part writes its change with the audit events that record it, in one transaction,
+	// and finds it done on a retry.
 	// 1. COMPENSATING, with the outcome and the reason, unless it already is (or is over).
-	var before domain.Activation
-	a, began, err := h.runtime.Advance(ctx, in.ActivationID, func(a domain.Activation) (*store.Change, error) {
-		before = a
+	a, _, err := h.runtime.Advance(ctx, in.ActivationID, func(a domain.Activation) (*store.Change, error) {
 		if a.Status == domain.StatusCompensating || a.Status.Terminal() {
 			return nil, nil
 		}
 		outcome := Outcome(in.Failure.Error, a.CancelRequested)
 		reason := Reason(in.Failure)
 		return &store.Change{To: domain.StatusCompensating, Outcome: &outcome, Reason: &reason,
-			Step: &domain.Step{Name: Name, Status: "started", Detail: reason}}, nil
+			Step: &domain.Step{Name: Name, Status: "started", Detail: reason},
+			Events: []audit.Event{h.runtime.Event(call, a, audit.ActionActivationStatus, "compensation",
+				map[string]any{"status": a.Status}, map[string]any{"status": domain.StatusCompensating, "outcome": outcome, "reason": reason})}}, nil
 	})
 	if err != nil {
 		return Output{}, err
@@ -175,21 +178,17 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 	if outcome == "" {
 		outcome = Outcome(in.Failure.Error, a.CancelRequested)
 	}
-	var events []audit.Event
-	events = append(events, h.runtime.Event(call, a, audit.ActionActivationStatus, "compensation",
-		map[string]any{"status": before.Status}, map[string]any{"status": domain.StatusCompensating, "outcome": outcome, "reason": a.Reason}))
 
 	// 2. The money back.
-	reversal, reversedNow, err := h.stores.Reverse(ctx, a.ID, a.Amount.Currency, step.Actor)
+	a, reversal, _, err := h.stores.ReverseRecorded(ctx, a, step.Actor, func(e domain.LedgerEntry) []audit.Event {
+		return []audit.Event{h.runtime.Event(call, a.Activation, audit.ActionFundReversed, a.Amount.Currency, nil, e)}
+	})
 	if err != nil {
 		return Output{}, err
 	}
-	if reversedNow || !began {
-		events = append(events, h.runtime.Event(call, a, audit.ActionFundReversed, a.Amount.Currency, nil, reversal))
-	}
 
 	// 3. Every booking, from the activation's own record and from the roster's index (which may
-	// lag, or know of a booking made just before a crash that the activation never recorded).
+	// lag, or know of a booking that the activation does not record).
 	refs := map[bookingRef]bool{}
 	for _, d := range a.Deployments {
 		refs[bookingRef{d.ExpertID, d.BookingID}] = true
@@ -203,18 +202,18 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 	}
 	released := 0
 	for ref := range refs {
-		booking, changed, err := h.stores.CancelBooking(ctx, ref.expert, ref.booking)
+		next, _, _, err := h.stores.CancelBookingRecorded(ctx, a, ref.expert, ref.booking, func(b domain.Booking) []audit.Event {
+			return []audit.Event{h.runtime.Event(call, a.Activation, audit.ActionBookingCancelled, ref.expert+"/"+ref.booking, nil,
+				map[string]any{"booking": b.ID, "expert": b.ExpertID, "period": b.Period, "status": b.Status})}
+		})
 		if domain.CodeOf(err) == domain.CodeNotFound {
 			continue
 		}
 		if err != nil {
 			return Output{}, err
 		}
+		a = next
 		released++
-		if changed || !began {
-			events = append(events, h.runtime.Event(call, a, audit.ActionBookingCancelled, ref.expert+"/"+ref.booking, nil,
-				map[string]any{"booking": booking.ID, "expert": booking.ExpertID, "period": booking.Period, "status": booking.Status}))
-		}
 	}
 
 	// 4. Nobody decides on it any more.
@@ -226,7 +225,10 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 		if t.Status != domain.TaskOpen {
 			continue
 		}
-		expired, err := h.stores.Expire(ctx, t.ID)
+		next, _, err := h.stores.ExpireRecorded(ctx, a, t.ID, func(expired domain.ApprovalTask) []audit.Event {
+			return []audit.Event{h.runtime.Event(call, a.Activation, audit.ActionTaskExpired, t.ID,
+				map[string]any{"task": t.ID, "status": domain.TaskOpen}, map[string]any{"task": expired.ID, "status": expired.Status, "reason": "compensation"})}
+		})
 		var notOpen *domain.TaskNotOpen
 		if errors.As(err, &notOpen) {
 			continue
@@ -234,27 +236,24 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 		if err != nil {
 			return Output{}, err
 		}
-		events = append(events, h.runtime.Event(call, a, audit.ActionTaskExpired, t.ID,
-			map[string]any{"task": t.ID, "status": domain.TaskOpen}, map[string]any{"task": expired.ID, "status": expired.Status, "reason": "compensation"}))
+		a = next
 	}
 
 	// 5. The outcome.
 	detail := fmt.Sprintf("%s; %s returned; %d bookings released", outcome, domain.Money{Value: reversal.Amount, Currency: a.Amount.Currency}, released)
-	final, ended, err := h.runtime.Advance(ctx, a.ID, func(a domain.Activation) (*store.Change, error) {
+	final, ended, err := h.runtime.AdvanceFrom(ctx, a, func(a domain.Activation) (*store.Change, error) {
 		if a.Status.Terminal() {
 			return nil, nil
 		}
-		return &store.Change{To: outcome, Step: &domain.Step{Name: Name, Status: "succeeded", Detail: detail}}, nil
+		return &store.Change{To: outcome, Step: &domain.Step{Name: Name, Status: "succeeded", Detail: detail},
+			Events: []audit.Event{
+				h.runtime.Event(call, a, audit.ActionActivationStatus, "outcome", map[string]any{"status": domain.StatusCompensating},
+					map[string]any{"status": outcome, "reason": a.Reason}),
+				h.runtime.Event(call, a, audit.ActionStepCompleted, Name, nil, map[string]any{"step": Name, "startedAt": started,
+					"endedAt": h.runtime.Clock(), "reversed": reversal.Amount, "releasedBookings": released}),
+			}}, nil
 	})
 	if err != nil {
-		return Output{}, err
-	}
-	events = append(events,
-		h.runtime.Event(call, final, audit.ActionActivationStatus, "outcome", map[string]any{"status": domain.StatusCompensating},
-			map[string]any{"status": final.Status, "reason": final.Reason}),
-		h.runtime.Event(call, final, audit.ActionStepCompleted, Name, nil, map[string]any{"step": Name, "startedAt": started,
-			"endedAt": h.runtime.Clock(), "reversed": reversal.Amount, "releasedBookings": released}))
-	if err := h.runtime.Record(ctx, !began || !ended, events...); err != nil {
 		return Output{}, err
 	}
 	if ended {

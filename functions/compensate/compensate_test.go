@@ -52,7 +52,7 @@ func TestCompensationUndoesEverythingOnce(t *testing.T) {
 			req.Profiles = append(req.Profiles, domain.Profile{Area: "gender", Languages: []string{"en"}, StartDate: req.Profiles[0].StartDate, Days: 5})
 			a := f.Activation(t, req, domain.StatusInProgress)
 			steptest.Invoke(t, funds.NewHandler(f.Runtime(funds.Name), f.Store, f.Store).Handle, funds.Input{Action: "reserve", ActivationID: a.ID}).MustSucceed(t, nil)
-			book := roster.NewHandler(f.Runtime(roster.Name), f.Store, f.Store, f.Store).Handle
+			book := roster.NewHandler(f.Runtime(roster.Name), f.Store, f.Store).Handle
 			for i := range 2 {
 				steptest.Invoke(t, book, roster.Input{Action: "book", ActivationID: a.ID, Profile: roster.Profile{Index: &i}}).MustSucceed(t, nil)
 			}

@@ -6,6 +6,7 @@ package funds
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/fasttrack/fasttrack/functions/internal/step"
@@ -50,9 +51,13 @@ type Output struct {
 
 // Fund is what the step needs of the fund; *store.Store has it.
 type Fund interface {
-	// Reserve sets the amount aside; *domain.InsufficientFunds when the fund cannot.
+	// ReservationWrites are a reservation's writes, committed with the step's record.
+	ReservationWrites(activationID string, amount domain.Money, actor string) (domain.LedgerEntry, []store.Write, error)
+	// ReleaseWrites are a release's writes, committed with the step's record.
+	ReleaseWrites(activationID string, amount domain.Money, actor string) (domain.LedgerEntry, []store.Write, error)
+	// Reserve sets the amount aside on its own (idempotent: a retry returns the first).
 	Reserve(ctx context.Context, activationID string, amount domain.Money, actor string) (domain.LedgerEntry, error)
-	// Release confirms the reservation (idempotent).
+	// Release confirms the reservation on its own (idempotent).
 	Release(ctx context.Context, activationID, currency, actor string) (domain.LedgerEntry, error)
 }
 
@@ -109,42 +114,59 @@ func (h *Handler) reserve(ctx context.Context, in Input) (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
-	if err := step.Proceeding(a); err != nil {
+	if err := step.Proceeding(a.Activation); err != nil {
 		return Output{}, err
 	}
 	route, err := domain.RouteFunds(a.Amount, h.runtime.Config)
 	if err != nil {
 		return Output{}, err
 	}
-	entry, err := h.fund.Reserve(ctx, a.ID, a.Amount, step.Actor)
-	if err != nil {
-		return Output{}, err
-	}
-	reserved := domain.Money{Value: entry.Amount, Currency: entry.Currency}
+	reserved := a.Amount
 	detail := fmt.Sprintf("%s reserved", reserved)
 	if route.AutoRelease {
 		detail += "; released at once"
 	} else {
 		detail += fmt.Sprintf("; approvals: %v", route.Approvals)
 	}
-	a, changed, err := h.runtime.Advance(ctx, a.ID, func(a domain.Activation) (*store.Change, error) {
+	// The reservation, the step's record and its audit events are one transaction. A
+	// reservation found without the record (made on its own, before the step recorded both at
+	// once) is taken as it is and recorded.
+	var found *domain.LedgerEntry
+	decide := func(a domain.Activation) (*store.Change, error) {
 		if err := step.Proceeding(a); err != nil {
 			return nil, err
 		}
 		if step.HasStep(a, StepReserve, "succeeded", detail) {
 			return nil, nil
 		}
-		return &store.Change{Step: &domain.Step{Name: StepReserve, Status: "succeeded", Detail: detail}}, nil
-	})
+		var entry domain.LedgerEntry
+		var writes []store.Write
+		if found != nil {
+			entry = *found
+		} else {
+			var err error
+			if entry, writes, err = h.fund.ReservationWrites(a.ID, a.Amount, step.Actor); err != nil {
+				return nil, err
+			}
+		}
+		return &store.Change{Step: &domain.Step{Name: StepReserve, Status: "succeeded", Detail: detail}, Writes: writes,
+			Events: []audit.Event{
+				h.runtime.Event(call, a, audit.ActionFundReserved, a.Amount.Currency, nil, entry),
+				h.runtime.Event(call, a, audit.ActionStepCompleted, StepReserve, nil, map[string]any{
+					"step": StepReserve, "startedAt": started, "endedAt": h.runtime.Clock(), "route": route}),
+			}}, nil
+	}
+	_, _, err = h.runtime.AdvanceFrom(ctx, a, decide)
+	var already *store.AlreadyWritten
+	if errors.As(err, &already) {
+		entry, rerr := h.fund.Reserve(ctx, a.ID, a.Amount, step.Actor)
+		if rerr != nil {
+			return Output{}, rerr
+		}
+		found = &entry
+		_, _, err = h.runtime.Advance(ctx, a.ID, decide)
+	}
 	if err != nil {
-		return Output{}, err
-	}
-	events := []audit.Event{
-		h.runtime.Event(call, a, audit.ActionFundReserved, a.Amount.Currency, nil, entry),
-		h.runtime.Event(call, a, audit.ActionStepCompleted, StepReserve, nil, map[string]any{
-			"step": StepReserve, "startedAt": started, "endedAt": h.runtime.Clock(), "route": route}),
-	}
-	if err := h.runtime.Record(ctx, !changed, events...); err != nil {
 		return Output{}, err
 	}
 	out := Output{Reserved: &reserved, Route: &route, Approvals: []step.Task{}}
@@ -171,16 +193,15 @@ func (h *Handler) release(ctx context.Context, in Input) (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
-	if err := step.Proceeding(a); err != nil {
+	if err := step.Proceeding(a.Activation); err != nil {
 		return Output{}, err
 	}
-	entry, err := h.fund.Release(ctx, a.ID, a.Amount.Currency, step.Actor)
-	if err != nil {
-		return Output{}, err
-	}
-	released := domain.Money{Value: entry.Amount, Currency: entry.Currency}
+	released := a.Amount
 	detail := fmt.Sprintf("%s released", released)
-	a, changed, err := h.runtime.Advance(ctx, a.ID, func(a domain.Activation) (*store.Change, error) {
+	// The release, the step's record and its audit events are one transaction; a release found
+	// without the record is taken as it is and recorded.
+	var found *domain.LedgerEntry
+	decide := func(a domain.Activation) (*store.Change, error) {
 		if err := step.Proceeding(a); err != nil {
 			return nil, err
 		}
@@ -191,18 +212,32 @@ func (h *Handler) release(ctx context.Context, in Input) (Output, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &store.Change{To: to, Step: &domain.Step{Name: StepRelease, Status: "succeeded", Detail: detail}}, nil
-	})
+		var entry domain.LedgerEntry
+		var writes []store.Write
+		if found != nil {
+			entry = *found
+		} else if entry, writes, err = h.fund.ReleaseWrites(a.ID, a.Amount, step.Actor); err != nil {
+			return nil, err
+		}
+		return &store.Change{To: to, Step: &domain.Step{Name: StepRelease, Status: "succeeded", Detail: detail}, Writes: writes,
+			Events: []audit.Event{
+				h.runtime.Event(call, a, audit.ActionFundReleased, a.Amount.Currency, nil, entry),
+				h.runtime.Event(call, a, audit.ActionStepCompleted, StepRelease, nil, map[string]any{
+					"step": StepRelease, "startedAt": started, "endedAt": h.runtime.Clock()}),
+			}}, nil
+	}
+	_, _, err = h.runtime.AdvanceFrom(ctx, a, decide)
+	var already *store.AlreadyWritten
+	if errors.As(err, &already) {
+		entry, rerr := h.fund.Release(ctx, a.ID, a.Amount.Currency, step.Actor)
+		if rerr != nil {
+			return Output{}, rerr
+		}
+		found = &entry
+		_, _, err = h.runtime.Advance(ctx, a.ID, decide)
+	}
 	if err != nil {
 		return Output{}, err
 	}
-	events := []audit.Event{
-		h.runtime.Event(call, a, audit.ActionFundReleased, a.Amount.Currency, nil, entry),
-		h.runtime.Event(call, a, audit.ActionStepCompleted, StepRelease, nil, map[string]any{
-			"step": StepRelease, "startedAt": started, "endedAt": h.runtime.Clock()}),
-	}
-	if err := h.runtime.Record(ctx, !changed, events...); err != nil {
-		return Output{}, err
-	}
-	return Output{Released: &released, EntryID: entry.ID}, nil
+	return Output{Released: &released, EntryID: store.ReleaseEntryID(a.ID)}, nil
 }

@@ -72,6 +72,16 @@ func TestReserveRefusals(t *testing.T) {
 	req.Amount = domain.USD(100_000_000)
 	poor := f.Activation(t, req, domain.StatusInProgress)
 	steptest.Invoke(t, handler, funds.Input{Action: funds.ActionReserve, ActivationID: poor.ID}).MustFail(t, "InsufficientFunds")
+	// The refusal wrote nothing: no step record, no audit event, no ledger entry.
+	if stored := f.Get(t, poor.ID); stored.Version != poor.Version || len(stored.Steps) != len(poor.Steps) {
+		t.Fatalf("a refused reservation changed the activation: %+v", stored)
+	}
+	if events := f.Audit(t, poor.ID); len(events) != 0 {
+		t.Fatalf("a refused reservation recorded %d events", len(events))
+	}
+	if _, found, _ := f.Store.ReservationOf(f.Ctx, poor.ID, "USD"); found {
+		t.Fatal("a refused reservation left a ledger entry")
+	}
 
 	steptest.Invoke(t, handler, funds.Input{Action: "spend", ActivationID: poor.ID}).MustFail(t, "Error")
 	if _, err := f.Store.RequestCancel(f.Ctx, a.ID); err != nil {
@@ -99,6 +109,36 @@ func TestReleaseConfirmsTheReservationOnce(t *testing.T) {
 	}
 	if stored := f.Get(t, a.ID); stored.Status != domain.StatusInProgress {
 		t.Fatalf("status after release = %s, want IN_PROGRESS (no task open)", stored.Status)
+	}
+	if n := f.Actions(t, a.ID)[audit.ActionFundReleased]; n != 1 {
+		t.Fatalf("%d release events, want 1", n)
+	}
+}
+
+// A reservation made on its own (by code that did not record it with the step) is taken as it
+// is: the step records it once and the money moves once.
+func TestAReservationWithoutItsRecordIsRecorded(t *testing.T) {
+	f := steptest.New(t)
+	handler := funds.NewHandler(f.Runtime(funds.Name), f.Store, f.Store).Handle
+	a := f.Activation(t, f.Request(), domain.StatusInProgress)
+	before, _ := f.Store.Balance(f.Ctx, "USD")
+	if _, err := f.Store.Reserve(f.Ctx, a.ID, a.Amount, "funds"); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		steptest.Invoke(t, handler, funds.Input{Action: funds.ActionReserve, ActivationID: a.ID}).MustSucceed(t, nil)
+	}
+	if after, _ := f.Store.Balance(f.Ctx, "USD"); before.Available-after.Available != a.Amount.Value {
+		t.Fatalf("balance moved by %d", before.Available-after.Available)
+	}
+	if n := f.Actions(t, a.ID)[audit.ActionFundReserved]; n != 1 {
+		t.Fatalf("%d reservation events, want 1", n)
+	}
+	if _, err := f.Store.Release(f.Ctx, a.ID, "USD", "funds"); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		steptest.Invoke(t, handler, funds.Input{Action: funds.ActionRelease, ActivationID: a.ID}).MustSucceed(t, nil)
 	}
 	if n := f.Actions(t, a.ID)[audit.ActionFundReleased]; n != 1 {
 		t.Fatalf("%d release events, want 1", n)

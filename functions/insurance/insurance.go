@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/fasttrack/fasttrack/functions/internal/step"
 	"github.com/fasttrack/fasttrack/functions/registry"
@@ -100,15 +101,20 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 		return Output{}, domain.Invalid(domain.FieldErrors{{Field: "booking", Reason: "needs an expertId and a valid from/to period"}})
 	}
 	started := h.runtime.Clock()
+	// The activation and the expert's policies are independent reads: both at once.
+	var policies []domain.InsurancePolicy
+	var policiesErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { policies, policiesErr = h.policies.Policies(ctx, in.Booking.ExpertID) })
 	a, err := h.runtime.Load(ctx, in.ActivationID)
+	wg.Wait()
 	if err != nil {
 		return Output{}, err
 	}
-	if err := step.Proceeding(a); err != nil {
-		return Output{}, err
+	if policiesErr != nil {
+		return Output{}, policiesErr
 	}
-	policies, err := h.policies.Policies(ctx, in.Booking.ExpertID)
-	if err != nil {
+	if err := step.Proceeding(a.Activation); err != nil {
 		return Output{}, err
 	}
 	level := a.SecurityLevel
@@ -117,14 +123,16 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 	}
 	missing := domain.MissingCover(policies, period, level, h.runtime.Config)
 	status, note := "succeeded", fmt.Sprintf("%s: %s covered %s to %s", call.State, in.Booking.ExpertID, period.Start, period.End)
+	action := audit.ActionStepCompleted
 	if len(missing) > 0 {
 		kinds := make([]string, len(missing))
 		for i, k := range missing {
 			kinds[i] = string(k)
 		}
 		status, note = "failed", fmt.Sprintf("%s: %s lacks %s cover", call.State, in.Booking.ExpertID, strings.Join(kinds, ", "))
+		action = audit.ActionStepFailed
 	}
-	a, changed, err := h.runtime.Advance(ctx, a.ID, func(a domain.Activation) (*store.Change, error) {
+	_, _, err = h.runtime.AdvanceFrom(ctx, a, func(a domain.Activation) (*store.Change, error) {
 		if err := step.Proceeding(a); err != nil {
 			return nil, err
 		}
@@ -135,19 +143,12 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &store.Change{To: to, Step: &domain.Step{Name: Name, Status: status, Detail: note}}, nil
+		return &store.Change{To: to, Step: &domain.Step{Name: Name, Status: status, Detail: note},
+			Events: []audit.Event{h.runtime.Event(call, a, action, fmt.Sprintf("%s.%s", Name, in.Booking.ExpertID), nil, map[string]any{
+				"step": Name, "expert": in.Booking.ExpertID, "period": period, "level": level, "missing": missing,
+				"startedAt": started, "endedAt": h.runtime.Clock()})}}, nil
 	})
 	if err != nil {
-		return Output{}, err
-	}
-	action := audit.ActionStepCompleted
-	if len(missing) > 0 {
-		action = audit.ActionStepFailed
-	}
-	event := h.runtime.Event(call, a, action, fmt.Sprintf("%s.%s", Name, in.Booking.ExpertID), nil, map[string]any{
-		"step": Name, "expert": in.Booking.ExpertID, "period": period, "level": level, "missing": missing,
-		"startedAt": started, "endedAt": h.runtime.Clock()})
-	if err := h.runtime.Record(ctx, !changed, event); err != nil {
 		return Output{}, err
 	}
 	if err := domain.CoverError(in.Booking.ExpertID, missing); err != nil {

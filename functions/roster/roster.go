@@ -1,7 +1,8 @@
 // Package roster is the deployment step: for one requested profile it books the best available
-// expert (store.DeployExpert: area, languages, training for the level, free over the dates,
-// booked with a conditional write so that no expert is ever booked twice for the same days) and
-// records the deployment on the activation. Nobody matching is NoExpertAvailable, which the
+// expert (area, languages, training for the level, free over the dates) and records the
+// deployment on the activation, in one transaction (store.StaffProfile) conditional on the
+// expert's version, so that no expert is ever booked twice for the same days and no booking
+// exists that its activation does not record. Nobody matching is NoExpertAvailable, which the
 // workflow answers with an hr sourcing task. Security clearance is a hard gate: nobody is
 // booked for an activation that is not cleared.
 package roster
@@ -9,6 +10,7 @@ package roster
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/fasttrack/fasttrack/functions/internal/step"
 	"github.com/fasttrack/fasttrack/functions/registry"
@@ -54,34 +56,28 @@ type Output struct {
 
 // Roster is what the step needs of the roster; *store.Store has it.
 type Roster interface {
-	// DeployExpert matches and books the best available expert for the profile.
-	DeployExpert(ctx context.Context, r store.DeployRequest) (store.Deployed, error)
-	GetExpert(ctx context.Context, id string) (domain.Expert, error)
+	// Candidates reads the roster with the days each expert's bookings hold.
+	Candidates(ctx context.Context) ([]store.Candidate, error)
+	// StaffProfile books the best available expert for the profile and records the booking
+	// on the activation, in one transaction.
+	StaffProfile(ctx context.Context, base store.Current, r store.DeployRequest, candidates []store.Candidate,
+		record func(a store.Current, d store.Deployed) (*store.Change, error)) (store.Current, store.Deployed, bool, error)
 }
 
-// Deployments records bookings on the activation; *store.Store has it.
-type Deployments interface {
-	SetDeployment(ctx context.Context, id string, d domain.Deployment) error
-}
-
-var (
-	_ Roster      = (*store.Store)(nil)
-	_ Deployments = (*store.Store)(nil)
-)
+var _ Roster = (*store.Store)(nil)
 
 // Handler books experts.
 type Handler struct {
-	runtime     step.Runtime
-	roster      Roster
-	deployments Deployments
-	tasks       step.OpenTasks
+	runtime step.Runtime
+	roster  Roster
+	tasks   step.OpenTasks
 }
 
-// NewHandler returns the handler over the runtime, the roster, the activation's deployments
-// and the task store (the clearance gate and the activation's status read it).
-func NewHandler(runtime step.Runtime, roster Roster, deployments Deployments, tasks step.OpenTasks) *Handler {
+// NewHandler returns the handler over the runtime, the roster and the task store (the
+// clearance gate and the activation's status read it).
+func NewHandler(runtime step.Runtime, roster Roster, tasks step.OpenTasks) *Handler {
 	runtime.Name = Name
-	return &Handler{runtime: runtime.Defaults(), roster: roster, deployments: deployments, tasks: tasks}
+	return &Handler{runtime: runtime.Defaults(), roster: roster, tasks: tasks}
 }
 
 // New is the registry constructor.
@@ -90,7 +86,7 @@ func New(_ context.Context, env registry.Env) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewHandler(runtime, st, st, st).Handle, nil
+	return NewHandler(runtime, st, st).Handle, nil
 }
 
 // Handle runs the step.
@@ -111,14 +107,24 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 		return Output{}, domain.Invalid(domain.FieldErrors{{Field: "action", Reason: "must be book"}})
 	}
 	started := h.runtime.Clock()
+	// The activation and the roster are independent reads: both at once.
+	var a store.Current
+	var candidates []store.Candidate
+	var candidatesErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { candidates, candidatesErr = h.roster.Candidates(ctx) })
 	a, err := h.runtime.Load(ctx, in.ActivationID)
+	wg.Wait()
 	if err != nil {
 		return Output{}, err
 	}
-	if err := step.Proceeding(a); err != nil {
+	if candidatesErr != nil {
+		return Output{}, candidatesErr
+	}
+	if err := step.Proceeding(a.Activation); err != nil {
 		return Output{}, err
 	}
-	index, profile, err := requested(a, in.Profile)
+	index, profile, err := requested(a.Activation, in.Profile)
 	if err != nil {
 		return Output{}, err
 	}
@@ -129,57 +135,36 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 	if a.Clearance != nil && a.Clearance.Level.Valid() {
 		level = a.Clearance.Level
 	}
-	booking, expert, err := h.book(ctx, a, index, profile, level)
-	if err != nil {
-		return Output{}, err
-	}
-	if err := h.deployments.SetDeployment(ctx, a.ID, domain.Deployment{ProfileIndex: index, ExpertID: booking.ExpertID,
-		BookingID: booking.ID, Period: booking.Period}); err != nil {
-		return Output{}, err
-	}
-	note := fmt.Sprintf("profile %d: %s booked %s to %s", index, booking.ExpertID, booking.Period.Start, booking.Period.End)
-	a, changed, err := h.runtime.Advance(ctx, a.ID, func(a domain.Activation) (*store.Change, error) {
-		if err := step.Proceeding(a); err != nil {
+	// The booking, the deployment, the step's record and its audit events are one transaction.
+	record := func(a store.Current, d store.Deployed) (*store.Change, error) {
+		if err := step.Proceeding(a.Activation); err != nil {
 			return nil, err
 		}
-		if step.HasStep(a, Name, "succeeded", note) {
+		booking := d.Booking
+		note := fmt.Sprintf("profile %d: %s booked %s to %s", index, booking.ExpertID, booking.Period.Start, booking.Period.End)
+		if step.HasStep(a.Activation, Name, "succeeded", note) {
 			return nil, nil
 		}
-		to, err := step.Progress(ctx, h.tasks, a)
+		to, err := step.Progress(ctx, h.tasks, a.Activation)
 		if err != nil {
 			return nil, err
 		}
-		return &store.Change{To: to, Step: &domain.Step{Name: Name, Status: "succeeded", Detail: note}}, nil
-	})
+		return &store.Change{To: to, Step: &domain.Step{Name: Name, Status: "succeeded", Detail: note},
+			Events: []audit.Event{
+				h.runtime.Event(call, a.Activation, audit.ActionExpertBooked, booking.ExpertID, nil, map[string]any{"booking": booking.ID,
+					"expert": booking.ExpertID, "profileIndex": index, "period": booking.Period}),
+				h.runtime.Event(call, a.Activation, audit.ActionStepCompleted, fmt.Sprintf("%s.p%d", Name, index), nil, map[string]any{
+					"step": Name, "profileIndex": index, "startedAt": started, "endedAt": h.runtime.Clock()}),
+			}}, nil
+	}
+	_, deployed, _, err := h.roster.StaffProfile(ctx, a, store.DeployRequest{ActivationID: a.ID, ProfileIndex: index,
+		Profile: profile, Level: level, Config: h.runtime.Config}, candidates, record)
 	if err != nil {
 		return Output{}, err
 	}
-	events := []audit.Event{
-		h.runtime.Event(call, a, audit.ActionExpertBooked, booking.ExpertID, nil, map[string]any{"booking": booking.ID,
-			"expert": booking.ExpertID, "profileIndex": index, "period": booking.Period}),
-		h.runtime.Event(call, a, audit.ActionStepCompleted, fmt.Sprintf("%s.p%d", Name, index), nil, map[string]any{
-			"step": Name, "profileIndex": index, "startedAt": started, "endedAt": h.runtime.Clock()}),
-	}
-	if err := h.runtime.Record(ctx, !changed, events...); err != nil {
-		return Output{}, err
-	}
-	return Output{BookingID: booking.ID, ExpertID: booking.ExpertID, ExpertName: expert.Name,
+	booking := deployed.Booking
+	return Output{BookingID: booking.ID, ExpertID: booking.ExpertID, ExpertName: deployed.Expert.Name,
 		From: booking.Period.Start, To: booking.Period.End, Area: profile.Area, ProfileIndex: index}, nil
-}
-
-// book returns the profile's booking: the one recorded on the activation by an earlier call
-// (the roster's index of an activation's bookings may lag behind it), or a new one.
-func (h *Handler) book(ctx context.Context, a domain.Activation, index int, profile domain.Profile, level domain.SecurityLevel) (domain.Booking, domain.Expert, error) {
-	for _, d := range a.Deployments {
-		if d.ProfileIndex == index && d.BookingID != "" {
-			expert, err := h.roster.GetExpert(ctx, d.ExpertID)
-			return domain.Booking{ID: d.BookingID, ExpertID: d.ExpertID, ActivationID: a.ID, ProfileIndex: index,
-				Period: d.Period}, expert, err
-		}
-	}
-	deployed, err := h.roster.DeployExpert(ctx, store.DeployRequest{ActivationID: a.ID, ProfileIndex: index,
-		Profile: profile, Level: level, Config: h.runtime.Config})
-	return deployed.Booking, deployed.Expert, err
 }
 
 // requested returns the stored profile the input names: the workflow's copy says which one,

@@ -14,7 +14,7 @@ func index(i int) *int { return &i }
 
 func TestBookOnceAndRecordTheDeployment(t *testing.T) {
 	f := steptest.New(t)
-	handler := roster.NewHandler(f.Runtime(roster.Name), f.Store, f.Store, f.Store).Handle
+	handler := roster.NewHandler(f.Runtime(roster.Name), f.Store, f.Store).Handle
 	a := f.Activation(t, f.Request(), domain.StatusInProgress)
 	input := roster.Input{Action: roster.ActionBook, ActivationID: a.ID, Profile: roster.Profile{Index: index(0)}}
 	var first, second roster.Output
@@ -38,7 +38,7 @@ func TestBookOnceAndRecordTheDeployment(t *testing.T) {
 
 func TestNobodyMatches(t *testing.T) {
 	f := steptest.New(t)
-	handler := roster.NewHandler(f.Runtime(roster.Name), f.Store, f.Store, f.Store).Handle
+	handler := roster.NewHandler(f.Runtime(roster.Name), f.Store, f.Store).Handle
 	req := f.Request()
 	req.Profiles[0].Languages = []string{"ja"}
 	a := f.Activation(t, req, domain.StatusInProgress)
@@ -50,7 +50,7 @@ func TestNobodyMatches(t *testing.T) {
 
 func TestNobodyIsDeployedWithoutClearance(t *testing.T) {
 	f := steptest.New(t)
-	handler := roster.NewHandler(f.Runtime(roster.Name), f.Store, f.Store, f.Store).Handle
+	handler := roster.NewHandler(f.Runtime(roster.Name), f.Store, f.Store).Handle
 	for _, station := range []struct{ country, name string }{{"HT", "Port-au-Prince"}, {"YE", "Sana'a"}} {
 		req := f.Request()
 		req.Country, req.DutyStation = station.country, station.name
@@ -65,7 +65,7 @@ func TestNobodyIsDeployedWithoutClearance(t *testing.T) {
 
 func TestAnOverrideWithAJustificationClearsLevelSix(t *testing.T) {
 	f := steptest.New(t)
-	handler := roster.NewHandler(f.Runtime(roster.Name), f.Store, f.Store, f.Store).Handle
+	handler := roster.NewHandler(f.Runtime(roster.Name), f.Store, f.Store).Handle
 	for _, c := range []struct {
 		comment string
 		want    string

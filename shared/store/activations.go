@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/domain"
 	"github.com/fasttrack/fasttrack/shared/tables"
 )
@@ -42,6 +43,9 @@ type activationItem struct {
 	Deployments map[string]domain.Deployment `json:"deployments"`
 	Kind        string                       `json:"kind"`
 	CreatedKey  string                       `json:"createdKey"`
+	// AuditSeq and AuditHash are the head of the activation's audit stream (see Commit).
+	AuditSeq  *int64 `json:"auditSeq,omitempty"`
+	AuditHash string `json:"auditHash,omitempty"`
 }
 
 const activationKind = "ACTIVATION"
@@ -83,8 +87,10 @@ func (s *Store) CreateActivation(ctx context.Context, a domain.Activation) (doma
 	if a.Steps == nil {
 		a.Steps = []domain.Step{}
 	}
+	// The audit stream of a new activation is empty: its head is known from the start.
+	var zero int64
 	it := activationItem{Activation: a, Deployments: map[string]domain.Deployment{}, Kind: activationKind,
-		CreatedKey: timeKey(a.CreatedAt) + "#" + a.ID}
+		CreatedKey: timeKey(a.CreatedAt) + "#" + a.ID, AuditSeq: &zero, AuditHash: audit.GenesisHash}
 	for _, d := range a.Deployments {
 		it.Deployments[strconv.Itoa(d.ProfileIndex)] = d
 	}
@@ -196,6 +202,13 @@ type Change struct {
 	Clearance     *domain.ClearanceOutcome
 	EndDate       *domain.Date
 	ExecutionArn  *string
+	// Deployment, when set, records (or replaces) the expert booked for one profile.
+	Deployment *domain.Deployment
+	// Events are the audit events that record the change; Commit appends them in the same
+	// transaction (Transition refuses them).
+	Events []audit.Event
+	// Writes are other items that change with it (Commit only).
+	Writes []Write
 }
 
 // Transition changes the activation's status from c.From to c.To, conditional on the stored
@@ -204,26 +217,30 @@ type Change struct {
 // (nothing is written); not_found; *domain.StaleVersion if the status or version changed
 // meanwhile (a lost race: re-read and decide again).
 func (s *Store) Transition(ctx context.Context, c Change) (domain.Activation, error) {
+	if len(c.Events) > 0 || len(c.Writes) > 0 {
+		return domain.Activation{}, domain.Errorf(domain.CodeInvalid, "a change with audit events or other writes is written with Commit")
+	}
 	if err := domain.CheckTransition(c.From, c.To); err != nil {
 		return domain.Activation{}, err
 	}
-	u := newUpdate()
-	u.set("status", str(string(c.To)))
-	u.set("version", num(int64(c.Version+1)))
-	u.set("updatedAt", str(s.Now().Format(time.RFC3339Nano)))
-	if c.Step != nil {
-		if c.Step.At.IsZero() {
-			c.Step.At = s.Now()
-		}
-		if err := u.appendList("steps", []domain.Step{*c.Step}); err != nil {
-			return domain.Activation{}, err
-		}
+	now := s.Now()
+	if c.Step != nil && c.Step.At.IsZero() {
+		step := *c.Step
+		step.At = now
+		c.Step = &step
 	}
-	for name, v := range map[string]any{"reason": c.Reason, "outcome": c.Outcome, "priority": c.Priority,
-		"securityLevel": c.SecurityLevel, "clearance": c.Clearance, "endDate": c.EndDate, "executionArn": c.ExecutionArn} {
-		if err := u.setIfNotNil(name, v); err != nil {
-			return domain.Activation{}, err
-		}
+	out, err := s.transition(ctx, c, now)
+	if err != nil {
+		return domain.Activation{}, err
+	}
+	return toActivation(out)
+}
+
+// transition runs the conditional update of a change and returns the item as it became.
+func (s *Store) transition(ctx context.Context, c Change, now time.Time) (map[string]types.AttributeValue, error) {
+	u, err := s.changeUpdate(c, now)
+	if err != nil {
+		return nil, err
 	}
 	u.values[":from"] = str(string(c.From))
 	u.values[":expectedVersion"] = num(int64(c.Version))
@@ -241,19 +258,45 @@ func (s *Store) Transition(ctx context.Context, c Change) (domain.Activation, er
 	if conditionFailed(err) {
 		old := oldItem(err)
 		if old == nil {
-			return domain.Activation{}, domain.NotFound("activation", c.ID)
+			return nil, domain.NotFound("activation", c.ID)
 		}
-		current, derr := toActivation(old)
-		if derr != nil {
-			return domain.Activation{}, derr
-		}
-		return current, &domain.StaleVersion{Entity: "activation", ID: c.ID, Expected: c.Version,
-			Actual: current.Version, ActualStatus: string(current.Status)}
+		return nil, changed(old, c.ID, c.Version)
 	}
 	if err != nil {
-		return domain.Activation{}, err
+		return nil, err
 	}
-	return toActivation(out.Attributes)
+	return out.Attributes, nil
+}
+
+// changeUpdate is the SET clauses of a change: status, version+1, the time, the step record,
+// the deployment and the fields that are set.
+func (s *Store) changeUpdate(c Change, now time.Time) (*update, error) {
+	u := newUpdate()
+	u.set("status", str(string(c.To)))
+	u.set("version", num(int64(c.Version+1)))
+	u.set("updatedAt", str(now.Format(time.RFC3339Nano)))
+	if c.Step != nil {
+		if err := u.appendList("steps", []domain.Step{*c.Step}); err != nil {
+			return nil, err
+		}
+	}
+	for name, v := range map[string]any{"reason": c.Reason, "outcome": c.Outcome, "priority": c.Priority,
+		"securityLevel": c.SecurityLevel, "clearance": c.Clearance, "endDate": c.EndDate, "executionArn": c.ExecutionArn} {
+		if err := u.setIfNotNil(name, v); err != nil {
+			return nil, err
+		}
+	}
+	if c.Deployment != nil {
+		v, err := marshalValue(*c.Deployment)
+		if err != nil {
+			return nil, err
+		}
+		u.names["#deployments"] = "deployments"
+		u.names["#profile"] = strconv.Itoa(c.Deployment.ProfileIndex)
+		u.values[":deployment"] = v
+		u.sets = append(u.sets, "#deployments.#profile = :deployment")
+	}
+	return u, nil
 }
 
 // AppendStep appends a step record. Steps are progress notes, not state: they do not bump the

@@ -100,17 +100,35 @@ func (s *Store) lastEvent(ctx context.Context, stream string) (*audit.Event, err
 	return &e, err
 }
 
-// AppendAudit appends the event to its stream (its activation's, or the system stream): it
-// reads the last event, seals the new one after it (sequence and hash chain) and puts it on
-// the condition that its sequence number is still free. Concurrent appends to one stream
-// collide on that condition; the loser reads again and chains after the winner, so the stream
-// stays one unbroken chain. Events are only ever put, never updated. Time defaults to now.
+// AppendAudit appends the event to its stream (its activation's, or the system stream) and
+// returns it sealed (sequence and hash chain). Time defaults to now. Events are only ever put,
+// never updated, each on the condition that its sequence number is still free, so concurrent
+// appends to one stream collide and the loser chains again after the winner: the stream stays
+// one unbroken chain.
+//
+// An activation's events chain after the head kept on the activation item (see Commit): one
+// read of the item, then one transaction that puts the event and moves the head. Events of the
+// system stream, and of an activation that does not exist, chain after the stream's last event,
+// read from the audit table.
 func (s *Store) AppendAudit(ctx context.Context, e audit.Event) (audit.Event, error) {
 	if e.Actor == "" || e.Action == "" {
 		return e, domain.Invalid(domain.FieldErrors{{Field: "actor", Reason: "an audit event needs an actor and an action"}})
 	}
 	if e.Time.IsZero() {
 		e.Time = s.Now()
+	}
+	if e.ActivationID != "" {
+		head, found, err := s.readHead(ctx, e.ActivationID)
+		if err != nil {
+			return e, err
+		}
+		if found {
+			_, sealed, err := s.Record(ctx, Current{Activation: domain.Activation{ID: e.ActivationID}, Audit: head}, []audit.Event{e})
+			if err != nil {
+				return e, err
+			}
+			return sealed[0], nil
+		}
 	}
 	var sealed audit.Event
 	err := s.withRetry(ctx, func() error {
@@ -134,6 +152,17 @@ func (s *Store) AppendAudit(ctx context.Context, e audit.Event) (audit.Event, er
 		return err
 	})
 	return sealed, err
+}
+
+// readHead reads the audit head of an activation item, and whether the activation exists.
+func (s *Store) readHead(ctx context.Context, activationID string) (AuditHead, bool, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.table(tables.Activations),
+		Key: map[string]types.AttributeValue{"id": str(activationID)}, ConsistentRead: aws.Bool(true),
+		ProjectionExpression: aws.String("id, auditSeq, auditHash")})
+	if err != nil || out.Item == nil {
+		return AuditHead{}, false, err
+	}
+	return headOf(out.Item), true, nil
 }
 
 // AuditOfActivation lists the activation's events in sequence order (default 100 a page, at

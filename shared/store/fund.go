@@ -2,14 +2,15 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/domain"
 	"github.com/fasttrack/fasttrack/shared/tables"
 )
@@ -170,6 +171,44 @@ func (s *Store) Contribute(ctx context.Context, c Contribution) (domain.LedgerEn
 	return e, err
 }
 
+// ReservationWrites are the writes of a reservation, for Commit: the RESERVATION entry (put if
+// the activation has none: refused with *AlreadyWritten otherwise), a check that the
+// activation's money was not returned already (a conflict otherwise, so that a late retry cannot
+// take money after compensation), and the balance lowered on the condition that it stays at or
+// above zero (refused with *domain.InsufficientFunds). The ledger entry and the balance change in
+// the one transaction, as every fund operation does.
+func (s *Store) ReservationWrites(activationID string, amount domain.Money, actor string) (domain.LedgerEntry, []Write, error) {
+	if amount.Value <= 0 {
+		return domain.LedgerEntry{}, nil, domain.Invalid(domain.FieldErrors{{Field: "amount.value", Reason: "must be positive"}})
+	}
+	e := domain.LedgerEntry{ID: entryID(domain.EntryReservation, activationID), Kind: domain.EntryReservation,
+		Currency: amount.Currency, Amount: amount.Value, Delta: -amount.Value, ActivationID: activationID,
+		Actor: actor, At: s.Now()}
+	put, err := s.putEntry(e)
+	if err != nil {
+		return e, nil, err
+	}
+	// A failed condition is reported by the first write that failed: the reversal comes first
+	// because returned money refuses a retry too.
+	return e, []Write{
+		{item: s.entryCheck(amount.Currency, entryID(domain.EntryReversal, activationID), false), refused: returned(activationID)},
+		{item: put, refused: func(context.Context) error {
+			return &AlreadyWritten{Entity: "reservation of activation", ID: activationID}
+		}},
+		{item: s.balanceUpdate(amount.Currency, -amount.Value, amount.Value, 0, 0), refused: func(ctx context.Context) error {
+			bal, _ := s.Balance(ctx, amount.Currency)
+			return &domain.InsufficientFunds{Message: fmt.Sprintf("the fund cannot reserve %s: %s available",
+				amount, domain.Money{Value: bal.Available, Currency: amount.Currency}), Requested: amount, Available: bal.Available}
+		}},
+	}, nil
+}
+
+func returned(activationID string) func(context.Context) error {
+	return func(context.Context) error {
+		return domain.Errorf(domain.CodeConflict, "the funds of activation %s were already returned", activationID)
+	}
+}
+
 // Reserve sets amount aside for the activation: a RESERVATION entry and the balance lowered in
 // one transaction, refused if the balance would go below zero (*domain.InsufficientFunds, not
 // retried). Idempotent per activation: a retry returns the first reservation (a conflict if
@@ -177,31 +216,15 @@ func (s *Store) Contribute(ctx context.Context, c Contribution) (domain.LedgerEn
 // late retry cannot take money after compensation. Transaction conflicts under contention are
 // retried with backoff and jitter.
 func (s *Store) Reserve(ctx context.Context, activationID string, amount domain.Money, actor string) (domain.LedgerEntry, error) {
-	if amount.Value <= 0 {
-		return domain.LedgerEntry{}, domain.Invalid(domain.FieldErrors{{Field: "amount.value", Reason: "must be positive"}})
-	}
-	e := domain.LedgerEntry{ID: entryID(domain.EntryReservation, activationID), Kind: domain.EntryReservation,
-		Currency: amount.Currency, Amount: amount.Value, Delta: -amount.Value, ActivationID: activationID,
-		Actor: actor, At: s.Now()}
 	var result domain.LedgerEntry
 	err := s.withRetry(ctx, func() error {
-		put, err := s.putEntry(e)
+		e, writes, err := s.ReservationWrites(activationID, amount, actor)
 		if err != nil {
 			return err
 		}
-		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-			put,
-			s.entryCheck(amount.Currency, entryID(domain.EntryReversal, activationID), false),
-			s.balanceUpdate(amount.Currency, -amount.Value, amount.Value, 0, 0),
-		}})
-		reasons := cancelReasons(err)
-		switch {
-		case err == nil:
-			result = e
-			return nil
-		case len(reasons) == 3 && reasons[1] == "ConditionalCheckFailed":
-			return domain.Errorf(domain.CodeConflict, "the funds of activation %s were already returned", activationID)
-		case len(reasons) == 3 && reasons[0] == "ConditionalCheckFailed":
+		err = s.transact(ctx, writes...)
+		var already *AlreadyWritten
+		if errors.As(err, &already) {
 			first, ok, gerr := s.getEntry(ctx, amount.Currency, e.ID)
 			if gerr != nil {
 				return gerr
@@ -215,14 +238,49 @@ func (s *Store) Reserve(ctx context.Context, activationID string, amount domain.
 			}
 			result = first
 			return nil
-		case len(reasons) == 3 && reasons[2] == "ConditionalCheckFailed":
-			bal, _ := s.Balance(ctx, amount.Currency)
-			return &domain.InsufficientFunds{Message: fmt.Sprintf("the fund cannot reserve %s: %s available",
-				amount, domain.Money{Value: bal.Available, Currency: amount.Currency}), Requested: amount, Available: bal.Available}
+		}
+		if err == nil {
+			result = e
 		}
 		return err
 	})
 	return result, err
+}
+
+// ReleaseWrites are the writes of a release, for Commit: the RELEASE entry (delta 0: the money
+// already left the available balance; refused with *AlreadyWritten if the activation has one),
+// a check that the activation's reservation is there with this amount (not_found or a conflict
+// otherwise), a check that its money was not returned, and the amount moved from reserved to
+// released on the balance.
+func (s *Store) ReleaseWrites(activationID string, amount domain.Money, actor string) (domain.LedgerEntry, []Write, error) {
+	e := domain.LedgerEntry{ID: entryID(domain.EntryRelease, activationID), Kind: domain.EntryRelease,
+		Currency: amount.Currency, Amount: amount.Value, Delta: 0, ActivationID: activationID, Actor: actor, At: s.Now()}
+	put, err := s.putEntry(e)
+	if err != nil {
+		return e, nil, err
+	}
+	reservation := entryID(domain.EntryReservation, activationID)
+	return e, []Write{
+		{item: s.entryCheck(amount.Currency, entryID(domain.EntryReversal, activationID), false), refused: returned(activationID)},
+		{item: put, refused: func(context.Context) error { return &AlreadyWritten{Entity: "release of activation", ID: activationID} }},
+		{item: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: s.table(tables.Fund),
+			Key: s.fundKey(amount.Currency, entrySK(reservation)), ConditionExpression: aws.String("attribute_exists(pk) AND amount = :amount"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":amount": num(amount.Value)}}},
+			refused: func(ctx context.Context) error {
+				res, ok, err := s.getEntry(ctx, amount.Currency, reservation)
+				switch {
+				case err != nil:
+					return err
+				case !ok:
+					return domain.NotFound("reservation of activation", activationID)
+				}
+				return domain.Errorf(domain.CodeConflict, "activation %s reserved %s, not %s", activationID,
+					domain.Money{Value: res.Amount, Currency: amount.Currency}, amount)
+			}},
+		{item: s.balanceUpdate(amount.Currency, 0, -amount.Value, amount.Value, 0), refused: func(context.Context) error {
+			return domain.NotFound("fund", amount.Currency)
+		}},
+	}, nil
 }
 
 // Release confirms the activation's reservation: a RELEASE entry (delta 0: the money already
@@ -243,30 +301,90 @@ func (s *Store) Release(ctx context.Context, activationID, currency, actor strin
 		if !ok {
 			return domain.NotFound("reservation of activation", activationID)
 		}
-		e := domain.LedgerEntry{ID: entryID(domain.EntryRelease, activationID), Kind: domain.EntryRelease,
-			Currency: currency, Amount: res.Amount, Delta: 0, ActivationID: activationID, Actor: actor, At: s.Now()}
-		put, err := s.putEntry(e)
+		e, writes, err := s.ReleaseWrites(activationID, domain.Money{Value: res.Amount, Currency: currency}, actor)
 		if err != nil {
 			return err
 		}
-		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-			put,
-			s.entryCheck(currency, entryID(domain.EntryReversal, activationID), false),
-			s.balanceUpdate(currency, 0, -res.Amount, res.Amount, 0),
-		}})
-		reasons := cancelReasons(err)
-		switch {
-		case err == nil:
-			result = e
-			return nil
-		case len(reasons) == 3 && reasons[0] == "ConditionalCheckFailed":
+		err = s.transact(ctx, writes...)
+		var already *AlreadyWritten
+		if errors.As(err, &already) {
 			return retryable(err) // released concurrently: the next attempt returns it
-		case len(reasons) == 3 && reasons[1] == "ConditionalCheckFailed":
-			return domain.Errorf(domain.CodeConflict, "the funds of activation %s were already returned", activationID)
+		}
+		if err == nil {
+			result = e
 		}
 		return err
 	})
 	return result, err
+}
+
+// ErrNotReleased is the cause of ReleasedWrite's refusal.
+var ErrNotReleased = errors.New("the activation's money was not released")
+
+// ReleasedWrite is a check, for Commit, that the activation's money was released (the
+// activation step confirms it); refused with not_found (wrapping ErrNotReleased) when there is
+// no RELEASE entry.
+func (s *Store) ReleasedWrite(activationID, currency string) Write {
+	return Write{item: s.entryCheck(currency, entryID(domain.EntryRelease, activationID), true),
+		refused: func(context.Context) error {
+			return &domain.Error{Code: domain.CodeNotFound, Err: ErrNotReleased,
+				Message: fmt.Sprintf("activation %s has no release of its money", activationID)}
+		}}
+}
+
+// ReleaseEntryID is the id of the activation's RELEASE entry.
+func ReleaseEntryID(activationID string) string { return entryID(domain.EntryRelease, activationID) }
+
+// reversalPlan reads what a reversal of the activation needs (its RESERVATION, RELEASE and
+// REVERSAL entries, in one read) and returns the reversal and its writes; done is true (and the
+// entry the first reversal) when the money was returned already.
+func (s *Store) reversalPlan(ctx context.Context, activationID, currency, actor string) (domain.LedgerEntry, []Write, bool, error) {
+	ids := []string{entryID(domain.EntryReservation, activationID), entryID(domain.EntryRelease, activationID),
+		entryID(domain.EntryReversal, activationID)}
+	keys := make([]map[string]types.AttributeValue, len(ids))
+	for i, id := range ids {
+		keys[i] = s.fundKey(currency, entrySK(id))
+	}
+	found, err := s.batchGet(ctx, tables.Fund, keys)
+	if err != nil {
+		return domain.LedgerEntry{}, nil, false, err
+	}
+	entries := map[string]domain.LedgerEntry{}
+	for _, m := range found {
+		var it entryItem
+		if err := unmarshalMap(m, &it); err != nil {
+			return domain.LedgerEntry{}, nil, false, err
+		}
+		entries[it.ID] = it.LedgerEntry
+	}
+	if first, ok := entries[ids[2]]; ok {
+		return first, nil, true, nil
+	}
+	res, reserved := entries[ids[0]]
+	_, released := entries[ids[1]]
+	e := domain.LedgerEntry{ID: ids[2], Kind: domain.EntryReversal, Currency: currency, ActivationID: activationID,
+		Actor: actor, At: s.Now()}
+	if reserved {
+		e.Amount, e.Delta = res.Amount, res.Amount
+	}
+	put, err := s.putEntry(e)
+	if err != nil {
+		return e, nil, false, err
+	}
+	moved := func(context.Context) error {
+		return retryable(domain.Errorf(domain.CodeConflict, "the fund entries of activation %s moved meanwhile", activationID))
+	}
+	writes := []Write{{item: put, refused: moved},
+		{item: s.entryCheck(currency, ids[0], reserved), refused: moved},
+		{item: s.entryCheck(currency, ids[1], released), refused: moved}}
+	if reserved {
+		update := s.balanceUpdate(currency, e.Amount, -e.Amount, 0, 0)
+		if released {
+			update = s.balanceUpdate(currency, e.Amount, 0, -e.Amount, 0)
+		}
+		writes = append(writes, Write{item: update, refused: moved})
+	}
+	return e, writes, false, nil
 }
 
 // Reverse returns the activation's money to the fund (compensation): a REVERSAL entry of the
@@ -278,48 +396,41 @@ func (s *Store) Reverse(ctx context.Context, activationID, currency, actor strin
 	var result domain.LedgerEntry
 	changed := false
 	err := s.withRetry(ctx, func() error {
-		if first, ok, err := s.getEntry(ctx, currency, entryID(domain.EntryReversal, activationID)); err != nil || ok {
-			result = first
+		e, writes, done, err := s.reversalPlan(ctx, activationID, currency, actor)
+		if err != nil || done {
+			result = e
 			return err
 		}
-		res, reserved, err := s.getEntry(ctx, currency, entryID(domain.EntryReservation, activationID))
-		if err != nil {
+		if err := s.transact(ctx, writes...); err != nil {
 			return err
 		}
-		_, released, err := s.getEntry(ctx, currency, entryID(domain.EntryRelease, activationID))
-		if err != nil {
-			return err
-		}
-		e := domain.LedgerEntry{ID: entryID(domain.EntryReversal, activationID), Kind: domain.EntryReversal,
-			Currency: currency, ActivationID: activationID, Actor: actor, At: s.Now()}
-		if reserved {
-			e.Amount, e.Delta = res.Amount, res.Amount
-		}
-		put, err := s.putEntry(e)
-		if err != nil {
-			return err
-		}
-		items := []types.TransactWriteItem{put,
-			s.entryCheck(currency, entryID(domain.EntryReservation, activationID), reserved),
-			s.entryCheck(currency, entryID(domain.EntryRelease, activationID), released)}
-		if reserved {
-			if released {
-				items = append(items, s.balanceUpdate(currency, e.Amount, 0, -e.Amount, 0))
-			} else {
-				items = append(items, s.balanceUpdate(currency, e.Amount, -e.Amount, 0, 0))
-			}
-		}
-		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		if err == nil {
-			result, changed = e, true
-			return nil
-		}
-		if slices.Contains(cancelReasons(err), "ConditionalCheckFailed") {
-			return retryable(err) // something moved meanwhile: read again
-		}
-		return err
+		result, changed = e, true
+		return nil
 	})
 	return result, changed, err
+}
+
+// ReverseRecorded is Reverse with the reversal's audit events (made by events from the
+// reversal) appended to the activation's stream in the same transaction (Record). When the
+// money was returned already it writes nothing and returns the first reversal with changed ==
+// false.
+func (s *Store) ReverseRecorded(ctx context.Context, base Current, actor string, events func(domain.LedgerEntry) []audit.Event) (Current, domain.LedgerEntry, bool, error) {
+	var result domain.LedgerEntry
+	changed := false
+	err := s.withRetry(ctx, func() error {
+		e, writes, done, err := s.reversalPlan(ctx, base.ID, base.Amount.Currency, actor)
+		if err != nil || done {
+			result = e
+			return err
+		}
+		next, _, err := s.Record(ctx, base, events(e), writes...)
+		if err != nil {
+			return err
+		}
+		base, result, changed = next, e, true
+		return nil
+	})
+	return base, result, changed, err
 }
 
 // Balance returns the fund's balance in the currency (zero if it never had any).

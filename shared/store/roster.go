@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,18 +14,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/domain"
 	"github.com/fasttrack/fasttrack/shared/tables"
 )
 
 // Roster keeps experts, their insurance policies and their bookings.
 //
-// No expert is ever booked twice for overlapping days. Each expert item carries a version; a
-// booking reads the expert and all their bookings, checks the new period against them, and
-// writes the booking and the expert's version+1 in one transaction conditional on the version
-// read. Two concurrent bookings of one expert cannot both commit: the second fails its version
-// condition, reads again, and sees the first. Per-day items were the alternative; they cost a
-// write per day and a 365-day deployment would not fit in one transaction (100 items at most).
+// No expert is ever booked twice for overlapping days. Each expert item carries a version and
+// the days their bookings hold (holds: booking id -> period); a booking checks the new period
+// against the holds it read and writes the booking and the expert's version+1 (with the new
+// hold) in one transaction conditional on the version read. Two concurrent bookings of one
+// expert cannot both commit: the second fails its version condition, reads again, and sees the
+// first. Keeping the holds on the expert item lets matching read the whole roster, bookings
+// included, in one query. Per-day items were the alternative; they cost a write per day and a
+// 365-day deployment would not fit in one transaction (100 items at most).
 type Roster interface {
 	// CreateExpert adds an expert if the id is free (false if it exists: nothing changes).
 	CreateExpert(ctx context.Context, e domain.Expert) (bool, error)
@@ -67,6 +72,8 @@ type expertItem struct {
 	SK   string `json:"sk"`
 	Kind string `json:"kind"`
 	domain.Expert
+	// Holds are the periods of the expert's bookings that hold days, by booking id.
+	Holds map[string]domain.Period `json:"holds"`
 }
 
 type policyItem struct {
@@ -119,7 +126,7 @@ func (s *Store) CreateExpert(ctx context.Context, e domain.Expert) (bool, error)
 		return false, err
 	}
 	e.Version, e.ActiveBookings, e.UpdatedAt = 0, 0, s.Now()
-	item, err := marshalMap(expertItem{PK: expertPK(e.ID), SK: profileSK, Kind: expertKind, Expert: e})
+	item, err := marshalMap(expertItem{PK: expertPK(e.ID), SK: profileSK, Kind: expertKind, Expert: e, Holds: map[string]domain.Period{}})
 	if err != nil {
 		return false, err
 	}
@@ -257,6 +264,204 @@ type BookingRequest struct {
 	Period       domain.Period
 }
 
+// Candidate is an expert as a booking needs them: the profile, the version bookings are
+// conditional on, and the days the expert's bookings hold.
+type Candidate struct {
+	domain.Expert
+	// Holds are the periods of the expert's bookings that hold days, by booking id.
+	Holds map[string]domain.Period
+	// kept is true when Holds were read from the expert item; false for an item written
+	// before the items kept them, whose holds were read from the bookings.
+	kept bool
+}
+
+// holdHorizon is how long the expert item keeps a hold after its last day. A booking of days
+// older than that is checked against the expert's bookings themselves.
+const holdHorizon = 366 * 24 * time.Hour
+
+// toCandidate reads an expert item; an item without holds gets them from the bookings.
+func (s *Store) toCandidate(ctx context.Context, m map[string]types.AttributeValue) (Candidate, error) {
+	var it expertItem
+	if err := unmarshalMap(m, &it); err != nil {
+		return Candidate{}, err
+	}
+	c := Candidate{Expert: it.Expert, Holds: it.Holds}
+	if _, c.kept = m["holds"].(*types.AttributeValueMemberM); c.kept {
+		if c.Holds == nil {
+			c.Holds = map[string]domain.Period{}
+		}
+		return c, nil
+	}
+	bookings, err := s.BookingsOfExpert(ctx, it.ID)
+	if err != nil {
+		return c, err
+	}
+	c.Holds = map[string]domain.Period{}
+	for _, b := range bookings {
+		if b.Status.Holds() {
+			c.Holds[b.ID] = b.Period
+		}
+	}
+	return c, nil
+}
+
+// Candidates returns every expert with the days their bookings hold, in one query of the
+// roster's index (eventually consistent: a booking conditional on a version the index had not
+// caught up with fails its condition and reads the expert again).
+func (s *Store) Candidates(ctx context.Context) ([]Candidate, error) {
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{TableName: s.table(tables.Roster),
+		IndexName: aws.String(tables.RosterByKind), KeyConditionExpression: aws.String("kind = :kind"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":kind": str(expertKind)}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Candidate, 0, len(items))
+	for _, m := range items {
+		c, err := s.toCandidate(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// candidate reads one expert with their holds (strongly consistent).
+func (s *Store) candidate(ctx context.Context, id string) (Candidate, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.table(tables.Roster),
+		Key: rosterKey(expertPK(id), profileSK), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return Candidate{}, err
+	}
+	if out.Item == nil {
+		return Candidate{}, domain.NotFound("expert", id)
+	}
+	return s.toCandidate(ctx, out.Item)
+}
+
+// Bookings returns the candidate's holds as bookings, for domain.MatchExperts.
+func (c Candidate) Bookings() []domain.Booking {
+	out := make([]domain.Booking, 0, len(c.Holds))
+	for id, p := range c.Holds {
+		out = append(out, domain.Booking{ID: id, ExpertID: c.ID, Period: p, Status: domain.BookingActive})
+	}
+	return out
+}
+
+// errExpertChanged is the refusal of a booking whose expert changed after they were read.
+var errExpertChanged = errors.New("the expert's bookings changed meanwhile")
+
+// bookingWrites checks the period against the candidate's holds and unavailability
+// (*domain.ExpertUnavailable) and returns the booking and its writes: the booking item (refused
+// with *AlreadyWritten if it exists) and the expert's version+1 with one more active booking
+// and the new hold (refused with errExpertChanged if the version moved), pruning holds past
+// the horizon. A period older than the horizon is checked against the expert's bookings.
+func (s *Store) bookingWrites(ctx context.Context, c Candidate, r BookingRequest) (domain.Booking, []Write, error) {
+	id := BookingID(r.ActivationID, r.ProfileIndex)
+	now := s.Now()
+	horizon := domain.DateOf(now.Add(-holdHorizon))
+	holds := c.Holds
+	if r.Period.Start < horizon {
+		bookings, err := s.BookingsOfExpert(ctx, c.ID)
+		if err != nil {
+			return domain.Booking{}, nil, err
+		}
+		holds = map[string]domain.Period{}
+		for _, b := range bookings {
+			if b.Status.Holds() {
+				holds[b.ID] = b.Period
+			}
+		}
+	}
+	for bookingID, p := range holds {
+		if bookingID != id && p.Overlaps(r.Period) {
+			return domain.Booking{}, nil, &domain.ExpertUnavailable{ExpertID: c.ID, Message: fmt.Sprintf(
+				"expert %s is booked from %s to %s", c.ID, p.Start, p.End)}
+		}
+	}
+	for _, u := range c.Unavailable {
+		if u.Overlaps(r.Period) {
+			return domain.Booking{}, nil, &domain.ExpertUnavailable{ExpertID: c.ID, Message: fmt.Sprintf(
+				"expert %s is unavailable from %s to %s", c.ID, u.Start, u.End)}
+		}
+	}
+	b := domain.Booking{ID: id, ExpertID: c.ID, ActivationID: r.ActivationID, ProfileIndex: r.ProfileIndex,
+		Period: r.Period, Status: domain.BookingActive, CreatedAt: now, UpdatedAt: now}
+	item, err := marshalMap(bookingItem{PK: expertPK(c.ID), SK: bookingSK(id), Booking: b})
+	if err != nil {
+		return b, nil, err
+	}
+	update, err := s.expertUpdate(c, 1, map[string]domain.Period{id: r.Period}, nil, horizon)
+	if err != nil {
+		return b, nil, err
+	}
+	return b, []Write{
+		{item: types.TransactWriteItem{Put: &types.Put{TableName: s.table(tables.Roster), Item: item,
+			ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+			refused: func(context.Context) error { return &AlreadyWritten{Entity: "booking", ID: id} }},
+		{item: update, refused: func(context.Context) error { return errExpertChanged }},
+	}, nil
+}
+
+// expertUpdate is the transaction item that moves the expert from their version to version+1,
+// adding delta to their active bookings, adding the holds add and removing the holds drop, and
+// pruning holds that ended before horizon. An item that did not keep holds gets them all.
+func (s *Store) expertUpdate(c Candidate, delta int, add map[string]domain.Period, drop []string, horizon domain.Date) (types.TransactWriteItem, error) {
+	u := newUpdate()
+	u.names["#version"] = "version"
+	u.values[":next"] = num(int64(c.Version + 1))
+	u.values[":version"] = num(int64(c.Version))
+	u.values[":delta"] = num(int64(delta))
+	u.sets = append(u.sets, "#version = :next", "activeBookings = activeBookings + :delta")
+	var removes []string
+	if c.kept {
+		i := 0
+		for id, p := range add {
+			v, err := marshalValue(p)
+			if err != nil {
+				return types.TransactWriteItem{}, err
+			}
+			i++
+			n, val := fmt.Sprintf("#add%d", i), fmt.Sprintf(":add%d", i)
+			u.names[n], u.values[val] = id, v
+			u.sets = append(u.sets, "#holds."+n+" = "+val)
+		}
+		for id, p := range c.Holds {
+			if p.End < horizon || slices.Contains(drop, id) {
+				i++
+				n := fmt.Sprintf("#drop%d", i)
+				u.names[n] = id
+				removes = append(removes, "#holds."+n)
+			}
+		}
+	} else {
+		all := map[string]domain.Period{}
+		for id, p := range c.Holds {
+			if p.End >= horizon && !slices.Contains(drop, id) {
+				all[id] = p
+			}
+		}
+		maps.Copy(all, add)
+		v, err := marshalValue(all)
+		if err != nil {
+			return types.TransactWriteItem{}, err
+		}
+		u.values[":holds"] = v
+		u.sets = append(u.sets, "#holds = :holds")
+	}
+	if len(removes) > 0 || len(add) > 0 || !c.kept {
+		u.names["#holds"] = "holds"
+	}
+	expr := *u.expression()
+	if len(removes) > 0 {
+		expr += " REMOVE " + strings.Join(removes, ", ")
+	}
+	return types.TransactWriteItem{Update: &types.Update{TableName: s.table(tables.Roster),
+		Key: rosterKey(expertPK(c.ID), profileSK), UpdateExpression: aws.String(expr),
+		ConditionExpression: aws.String("#version = :version"), ExpressionAttributeNames: u.names,
+		ExpressionAttributeValues: u.values}}, nil
+}
+
 // Book books the expert over the period for the activation's profile. A retry of the same
 // booking returns the first (a conflict if that one was cancelled). *domain.ExpertUnavailable
 // if any day overlaps another booking of the expert or their unavailability; not_found if there
@@ -268,68 +473,40 @@ func (s *Store) Book(ctx context.Context, r BookingRequest) (domain.Booking, err
 	id := BookingID(r.ActivationID, r.ProfileIndex)
 	var result domain.Booking
 	err := s.withRetry(ctx, func() error {
-		expert, err := s.GetExpert(ctx, r.ExpertID)
+		expert, err := s.candidate(ctx, r.ExpertID)
 		if err != nil {
 			return err
 		}
-		bookings, err := s.BookingsOfExpert(ctx, r.ExpertID)
+		if _, held := expert.Holds[id]; held {
+			result, err = s.getBooking(ctx, r.ExpertID, id)
+			return err
+		}
+		b, writes, err := s.bookingWrites(ctx, expert, r)
 		if err != nil {
 			return err
 		}
-		for _, b := range bookings {
-			if b.ID == id {
-				if !b.Status.Holds() {
-					return domain.Errorf(domain.CodeConflict, "booking %s was cancelled", id)
-				}
-				result = b
-				return nil
-			}
-		}
-		for _, b := range bookings {
-			if b.Status.Holds() && b.Period.Overlaps(r.Period) {
-				return &domain.ExpertUnavailable{ExpertID: r.ExpertID, Message: fmt.Sprintf(
-					"expert %s is booked from %s to %s", r.ExpertID, b.Period.Start, b.Period.End)}
-			}
-		}
-		for _, u := range expert.Unavailable {
-			if u.Overlaps(r.Period) {
-				return &domain.ExpertUnavailable{ExpertID: r.ExpertID, Message: fmt.Sprintf(
-					"expert %s is unavailable from %s to %s", r.ExpertID, u.Start, u.End)}
-			}
-		}
-		now := s.Now()
-		b := domain.Booking{ID: id, ExpertID: r.ExpertID, ActivationID: r.ActivationID, ProfileIndex: r.ProfileIndex,
-			Period: r.Period, Status: domain.BookingActive, CreatedAt: now, UpdatedAt: now}
-		item, err := marshalMap(bookingItem{PK: expertPK(r.ExpertID), SK: bookingSK(id), Booking: b})
-		if err != nil {
-			return err
-		}
-		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-			{Put: &types.Put{TableName: s.table(tables.Roster), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
-			s.expertVersionBump(r.ExpertID, expert.Version, 1),
-		}})
-		if err == nil {
+		err = s.transact(ctx, writes...)
+		var already *AlreadyWritten
+		switch {
+		case err == nil:
 			result = b
 			return nil
-		}
-		if slices.Contains(cancelReasons(err), "ConditionalCheckFailed") {
+		case errors.Is(err, errExpertChanged):
 			return retryable(err) // someone booked or cancelled meanwhile: read again
+		case errors.As(err, &already):
+			first, gerr := s.getBooking(ctx, r.ExpertID, id)
+			if gerr != nil {
+				return gerr
+			}
+			if !first.Status.Holds() {
+				return domain.Errorf(domain.CodeConflict, "booking %s was cancelled", id)
+			}
+			result = first
+			return nil
 		}
 		return err
 	})
 	return result, err
-}
-
-// expertVersionBump is the transaction item that moves the expert from version to version+1,
-// adding delta to their active bookings.
-func (s *Store) expertVersionBump(expertID string, version, delta int) types.TransactWriteItem {
-	return types.TransactWriteItem{Update: &types.Update{TableName: s.table(tables.Roster),
-		Key:                      rosterKey(expertPK(expertID), profileSK),
-		UpdateExpression:         aws.String("SET #version = :next, activeBookings = activeBookings + :delta"),
-		ConditionExpression:      aws.String("#version = :version"),
-		ExpressionAttributeNames: map[string]string{"#version": "version"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":next": num(int64(version + 1)),
-			":version": num(int64(version)), ":delta": num(int64(delta))}}}
 }
 
 func (s *Store) getBooking(ctx context.Context, expertID, bookingID string) (domain.Booking, error) {
@@ -346,45 +523,78 @@ func (s *Store) getBooking(ctx context.Context, expertID, bookingID string) (dom
 	return it.Booking, err
 }
 
+// cancellation reads the booking and its expert and returns the writes that cancel it (the
+// booking's status, conditional on the one read; the expert's version+1 with one active
+// booking less and the hold dropped); done is true, with no writes, when it is cancelled
+// already.
+func (s *Store) cancellation(ctx context.Context, expertID, bookingID string) (domain.Booking, []Write, bool, error) {
+	b, err := s.getBooking(ctx, expertID, bookingID)
+	if err != nil || b.Status == domain.BookingCancelled {
+		return b, nil, err == nil, err
+	}
+	expert, err := s.candidate(ctx, expertID)
+	if err != nil {
+		return b, nil, false, err
+	}
+	now := s.Now()
+	update, err := s.expertUpdate(expert, -1, nil, []string{bookingID}, domain.DateOf(now.Add(-holdHorizon)))
+	if err != nil {
+		return b, nil, false, err
+	}
+	moved := func(context.Context) error { return retryable(errExpertChanged) }
+	writes := []Write{
+		{item: types.TransactWriteItem{Update: &types.Update{TableName: s.table(tables.Roster), Key: rosterKey(expertPK(expertID), bookingSK(bookingID)),
+			UpdateExpression:         aws.String("SET #status = :cancelled, updatedAt = :now"),
+			ConditionExpression:      aws.String("#status = :status"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":cancelled": str(string(domain.BookingCancelled)),
+				":status": str(string(b.Status)), ":now": str(now.Format(time.RFC3339Nano))}}}, refused: moved},
+		{item: update, refused: moved},
+	}
+	b.Status, b.UpdatedAt = domain.BookingCancelled, now
+	return b, writes, false, nil
+}
+
 // CancelBooking cancels the booking and frees its days (compensation). Idempotent: cancelling
 // a cancelled booking returns it with changed == false. not_found if there is no such booking.
 func (s *Store) CancelBooking(ctx context.Context, expertID, bookingID string) (domain.Booking, bool, error) {
 	var result domain.Booking
 	changed := false
 	err := s.withRetry(ctx, func() error {
-		b, err := s.getBooking(ctx, expertID, bookingID)
-		if err != nil {
-			return err
-		}
-		if b.Status == domain.BookingCancelled {
+		b, writes, done, err := s.cancellation(ctx, expertID, bookingID)
+		if err != nil || done {
 			result = b
-			return nil
-		}
-		expert, err := s.GetExpert(ctx, expertID)
-		if err != nil {
 			return err
 		}
-		now := s.Now()
-		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-			{Update: &types.Update{TableName: s.table(tables.Roster), Key: rosterKey(expertPK(expertID), bookingSK(bookingID)),
-				UpdateExpression:         aws.String("SET #status = :cancelled, updatedAt = :now"),
-				ConditionExpression:      aws.String("#status = :status"),
-				ExpressionAttributeNames: map[string]string{"#status": "status"},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":cancelled": str(string(domain.BookingCancelled)),
-					":status": str(string(b.Status)), ":now": str(now.Format(time.RFC3339Nano))}}},
-			s.expertVersionBump(expertID, expert.Version, -1),
-		}})
-		if err == nil {
-			b.Status, b.UpdatedAt = domain.BookingCancelled, now
-			result, changed = b, true
-			return nil
+		if err := s.transact(ctx, writes...); err != nil {
+			return err
 		}
-		if slices.Contains(cancelReasons(err), "ConditionalCheckFailed") {
-			return retryable(err)
-		}
-		return err
+		result, changed = b, true
+		return nil
 	})
 	return result, changed, err
+}
+
+// CancelBookingRecorded is CancelBooking with the cancellation's audit events (made by events
+// from the cancelled booking) appended to the activation's stream in the same transaction
+// (Record). A booking cancelled already changes nothing and records nothing.
+func (s *Store) CancelBookingRecorded(ctx context.Context, base Current, expertID, bookingID string, events func(domain.Booking) []audit.Event) (Current, domain.Booking, bool, error) {
+	var result domain.Booking
+	changed := false
+	err := s.withRetry(ctx, func() error {
+		b, writes, done, err := s.cancellation(ctx, expertID, bookingID)
+		if err != nil || done {
+			result = b
+			return err
+		}
+		next, _, err := s.Record(ctx, base, events(b), writes...)
+		if err != nil {
+			return err
+		}
+		base, result, changed = next, b, true
+		return nil
+	})
+	return base, result, changed, err
 }
 
 // ConfirmBooking marks an active booking CONFIRMED (the activation went ACTIVE). Idempotent;
@@ -412,6 +622,24 @@ func (s *Store) ConfirmBooking(ctx context.Context, expertID, bookingID string) 
 	var it bookingItem
 	err = unmarshalMap(out.Attributes, &it)
 	return it.Booking, err
+}
+
+// ConfirmBookingWrite is ConfirmBooking as a write for Commit: the booking becomes CONFIRMED
+// on the condition that it holds its days (not_found, or a conflict if it was cancelled).
+func (s *Store) ConfirmBookingWrite(expertID, bookingID string) Write {
+	return Write{item: types.TransactWriteItem{Update: &types.Update{TableName: s.table(tables.Roster),
+		Key:                      rosterKey(expertPK(expertID), bookingSK(bookingID)),
+		UpdateExpression:         aws.String("SET #status = :confirmed, updatedAt = :now"),
+		ConditionExpression:      aws.String("#status IN (:active, :confirmed)"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":confirmed": str(string(domain.BookingConfirmed)),
+			":active": str(string(domain.BookingActive)), ":now": str(s.Now().Format(time.RFC3339Nano))}}},
+		refused: func(ctx context.Context) error {
+			if _, err := s.getBooking(ctx, expertID, bookingID); err != nil {
+				return err
+			}
+			return domain.Errorf(domain.CodeConflict, "booking %s was cancelled", bookingID)
+		}}
 }
 
 // BookingsOfExpert returns every booking of the expert, cancelled ones included.
@@ -444,19 +672,6 @@ func (s *Store) bookings(ctx context.Context, in *dynamodb.QueryInput) ([]domain
 			return nil, err
 		}
 		out = append(out, it.Booking)
-	}
-	return out, nil
-}
-
-// BookingsByExpert returns the bookings of each of the experts, for matching.
-func (s *Store) BookingsByExpert(ctx context.Context, experts []domain.Expert) (map[string][]domain.Booking, error) {
-	out := make(map[string][]domain.Booking, len(experts))
-	for _, e := range experts {
-		b, err := s.BookingsOfExpert(ctx, e.ID)
-		if err != nil {
-			return nil, err
-		}
-		out[e.ID] = b
 	}
 	return out, nil
 }

@@ -37,6 +37,7 @@ type API interface {
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
@@ -236,11 +237,8 @@ func (s *Store) withRetry(ctx context.Context, op func() error) error {
 		if attempt >= s.retry.MaxAttempts {
 			break
 		}
-		wait := time.Duration(rand.Int64N(int64(delay) + 1))
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
+		if err := s.pause(ctx, delay); err != nil {
+			return err
 		}
 		delay = min(delay*2, s.retry.MaxDelay)
 	}
@@ -250,6 +248,16 @@ func (s *Store) withRetry(ctx context.Context, op func() error) error {
 	}
 	return &domain.Error{Code: domain.CodeUnavailable, Err: err,
 		Message: fmt.Sprintf("the operation kept conflicting with others after %d attempts; try again", s.retry.MaxAttempts)}
+}
+
+// pause waits a random time below delay (full jitter), or until ctx ends.
+func (s *Store) pause(ctx context.Context, delay time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Duration(rand.Int64N(int64(delay) + 1))):
+		return nil
+	}
 }
 
 // transient reports whether err is a transaction conflict or throttling: worth another try.

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/domain"
 	"github.com/fasttrack/fasttrack/shared/tables"
 )
@@ -413,6 +414,43 @@ func (s *Store) Escalate(ctx context.Context, e Escalation) (domain.ApprovalTask
 func (s *Store) Expire(ctx context.Context, id string) (domain.ApprovalTask, error) {
 	t, _, err := s.closeTask(ctx, id, domain.TaskExpired, nil, false)
 	return t, err
+}
+
+// ExpireRecorded closes an OPEN task as EXPIRED (compensation) with the audit events that
+// record it (made by events from the expired task) appended to the activation's stream in the
+// same transaction (Record). *domain.TaskNotOpen, with nothing written, if the task is not
+// open.
+func (s *Store) ExpireRecorded(ctx context.Context, base Current, id string, events func(domain.ApprovalTask) []audit.Event) (Current, domain.ApprovalTask, error) {
+	var result domain.ApprovalTask
+	err := s.withRetry(ctx, func() error {
+		t, _, err := s.getTaskItem(ctx, id)
+		if err != nil {
+			return err
+		}
+		result = t
+		if t.Status != domain.TaskOpen {
+			return &domain.TaskNotOpen{TaskID: id, Status: t.Status}
+		}
+		now := s.Now()
+		next := t
+		next.Status, next.UpdatedAt = domain.TaskExpired, now
+		u := newUpdate()
+		u.set("status", str(string(domain.TaskExpired)))
+		u.set("rank", str(taskRank(next)))
+		u.set("updatedAt", str(now.Format(time.RFC3339Nano)))
+		u.values[":open"] = str(string(domain.TaskOpen))
+		write := Write{item: types.TransactWriteItem{Update: &types.Update{TableName: s.table(tables.Tasks),
+			Key: map[string]types.AttributeValue{"id": str(id)}, UpdateExpression: u.expression(),
+			ConditionExpression: aws.String("#status = :open"), ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values}},
+			refused: func(context.Context) error { return retryable(&domain.TaskNotOpen{TaskID: id}) }}
+		recorded, _, err := s.Record(ctx, base, events(next), write)
+		if err != nil {
+			return err
+		}
+		base, result = recorded, next
+		return nil
+	})
+	return base, result, err
 }
 
 // Reassign gives an OPEN task to one person (an admin's action); only they, or their delegate,

@@ -1,14 +1,15 @@
 // Package step is what the workflow's step functions share: the runtime every handler is built
-// on (the activation store, the audit trail, the clock, the rules), the conditional status
-// change that makes each step idempotent, the audit events a step appends, the task descriptor
-// the workflow carries, the error boundary that names errors for Retry/Catch, the clearance
-// gate, embedded-format metrics and the event publisher.
+// on (the activation store, the clock, the rules), the conditional status change that makes
+// each step idempotent, the audit events a step records, the task descriptor the workflow
+// carries, the error boundary that names errors for Retry/Catch, the clearance gate,
+// embedded-format metrics and the event publisher.
 //
 // A step is idempotent by construction: its change to the activation (status, fields and its
-// own step record) is one conditional update on the status and version it read, and a step
-// that finds its own record already there returns the answer it gave the first time and
-// changes nothing. Parallel branches that touch the same activation lose the version race at
-// worst, read again and go on.
+// own step record), the audit events that record it and the step's other writes (money,
+// bookings) are one transaction conditional on the status and version it read (store.Commit),
+// and a step that finds its own record already there returns the answer it gave the first
+// time and changes nothing: its events and writes are there too. Parallel branches that touch
+// the same activation lose the version race at worst, read again and go on.
 package step
 
 import (
@@ -37,19 +38,13 @@ const Actor = "system"
 
 // Activations is what every step needs of the activation store; *store.Store has it.
 type Activations interface {
-	// GetActivation reads the activation (strongly consistent); not_found if there is none.
-	GetActivation(ctx context.Context, id string) (domain.Activation, error)
-	// Transition changes the status conditionally on status and version;
+	// ReadActivation reads the activation (strongly consistent) with its audit head;
+	// not_found if there is none.
+	ReadActivation(ctx context.Context, id string) (store.Current, error)
+	// Commit writes a change of the activation with its audit events and other writes in one
+	// transaction, conditional on the status, version and audit head read;
 	// *domain.StaleVersion on a lost race, *domain.IllegalTransition for an illegal change.
-	Transition(ctx context.Context, c store.Change) (domain.Activation, error)
-}
-
-// AuditTrail is what every step needs of the audit trail; *store.Store has it.
-type AuditTrail interface {
-	// AppendAudit appends the event to its activation's hash chain.
-	AppendAudit(ctx context.Context, e audit.Event) (audit.Event, error)
-	// AuditOfActivation lists an activation's events in order.
-	AuditOfActivation(ctx context.Context, activationID string, limit int, cursor string) (store.Page[audit.Event], error)
+	Commit(ctx context.Context, base store.Current, c store.Change) (store.Current, []audit.Event, error)
 }
 
 // OpenTasks is what a step needs to know whether people are still deciding on an activation.
@@ -60,7 +55,6 @@ type OpenTasks interface {
 
 var (
 	_ Activations = (*store.Store)(nil)
-	_ AuditTrail  = (*store.Store)(nil)
 	_ OpenTasks   = (*store.Store)(nil)
 )
 
@@ -69,7 +63,6 @@ type Runtime struct {
 	// Name is the function's registry name ("assess"): the audit role of its events.
 	Name        string
 	Activations Activations
-	Audit       AuditTrail
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Config holds the rules' numbers; config.Default() when nil.
@@ -121,9 +114,9 @@ func (c Call) WorkflowEvent() string {
 	return c.Execution + "#" + c.State
 }
 
-// Load reads the activation.
-func (r Runtime) Load(ctx context.Context, id string) (domain.Activation, error) {
-	return r.Activations.GetActivation(ctx, id)
+// Load reads the activation with its audit head, for Commit.
+func (r Runtime) Load(ctx context.Context, id string) (store.Current, error) {
+	return r.Activations.ReadActivation(ctx, id)
 }
 
 // Proceeding returns *domain.ActivationCancelled when the office asked to cancel the activation
@@ -139,39 +132,53 @@ func Proceeding(a domain.Activation) error {
 const maxRaces = 25
 
 // Advance applies one change to the activation. decide sees the activation as it is now and
-// returns the change to make, or nil when there is nothing to do (the step's work is already
-// recorded: a retry). The change is conditional on the status and version decide saw; when
-// another branch changed the activation meanwhile, Advance reads it again and asks decide
-// again. It returns the activation after the change (or as found) and whether this call
-// changed it.
-func (r Runtime) Advance(ctx context.Context, id string, decide func(a domain.Activation) (*store.Change, error)) (domain.Activation, bool, error) {
+// returns the change to make (with the audit events that record it and the step's other
+// writes), or nil when there is nothing to do (the step's work is already recorded: a retry).
+// The change, its events and its writes are one transaction, conditional on the status,
+// version and audit head decide saw; when another branch changed the activation meanwhile,
+// Advance reads it again and asks decide again. It returns the activation after the change (or
+// as found) and whether this call changed it.
+func (r Runtime) Advance(ctx context.Context, id string, decide func(a domain.Activation) (*store.Change, error)) (store.Current, bool, error) {
+	return r.AdvanceFrom(ctx, store.Current{Activation: domain.Activation{ID: id}}, decide)
+}
+
+// AdvanceFrom is Advance starting from the activation the step read already (no second read
+// when nobody changed it since); a base without a version is read first.
+func (r Runtime) AdvanceFrom(ctx context.Context, base store.Current, decide func(a domain.Activation) (*store.Change, error)) (store.Current, bool, error) {
+	id := base.ID
 	for range maxRaces {
-		a, err := r.Load(ctx, id)
-		if err != nil {
-			return a, false, err
+		if base.Version == 0 {
+			var err error
+			if base, err = r.Load(ctx, id); err != nil {
+				return base, false, err
+			}
 		}
-		change, err := decide(a)
+		change, err := decide(base.Activation)
 		if err != nil || change == nil {
-			return a, false, err
-		}
-		change.ID, change.From, change.Version = a.ID, a.Status, a.Version
-		if change.To == "" {
-			change.To = a.Status
+			return base, false, err
 		}
 		if change.Step != nil && change.Step.At.IsZero() {
-			change.Step.At = r.Clock()
+			step := *change.Step
+			step.At = r.Clock()
+			change.Step = &step
 		}
-		next, err := r.Activations.Transition(ctx, *change)
+		next, _, err := r.Activations.Commit(ctx, base, *change)
+		var moved *store.Changed
 		var stale *domain.StaleVersion
-		if errors.As(err, &stale) {
+		switch {
+		case errors.As(err, &moved):
+			base = moved.Current // as the failed condition found it: no read
+			continue
+		case errors.As(err, &stale):
+			base = store.Current{Activation: domain.Activation{ID: id}}
 			continue
 		}
 		if err != nil {
-			return a, false, err
+			return base, false, err
 		}
 		return next, true, nil
 	}
-	return domain.Activation{}, false, &TransientError{Message: fmt.Sprintf(
+	return store.Current{}, false, &TransientError{Message: fmt.Sprintf(
 		"activation %s kept changing while %s tried to record its step", id, r.Name)}
 }
 
@@ -198,8 +205,13 @@ func FindStep(a domain.Activation, name, status string) (domain.Step, bool) {
 
 // Progress returns the status an activation in progress should have now: AWAITING_APPROVAL
 // while any of its tasks is open, IN_PROGRESS otherwise. Other statuses are kept.
+//
+// An activation IN_PROGRESS stays so without reading its tasks: a task is opened only by the
+// approvals step, which moves the activation to AWAITING_APPROVAL itself once the task is
+// stored, so an open task that an IN_PROGRESS activation does not show yet is about to show.
+// Only AWAITING_APPROVAL, which a decision leaves behind, needs the tasks read.
 func Progress(ctx context.Context, tasks OpenTasks, a domain.Activation) (domain.Status, error) {
-	if a.Status != domain.StatusInProgress && a.Status != domain.StatusAwaitingApproval {
+	if a.Status != domain.StatusAwaitingApproval {
 		return a.Status, nil
 	}
 	all, err := tasks.TasksOfActivation(ctx, a.ID)
@@ -219,60 +231,6 @@ func (r Runtime) Event(call Call, a domain.Activation, action, subject string, b
 	return audit.Event{Time: r.Clock(), Actor: Actor, Role: r.Name, Office: a.Office, Action: action,
 		ActivationID: a.ID, Country: a.Country, Subject: subject, Before: audit.JSON(before), After: audit.JSON(after),
 		WorkflowEvent: call.WorkflowEvent()}
-}
-
-// Record appends the step's audit events. On a retry (the step's change was found already
-// made) it appends only the events the first call did not get to write, matched by action,
-// subject and workflow reference, so that a crash between the change and its audit leaves no
-// gap and a retry writes nothing twice. A failure to append is a *TransientError: the workflow
-// retries, and the retry fills the gap.
-func (r Runtime) Record(ctx context.Context, retry bool, events ...audit.Event) error {
-	if len(events) == 0 {
-		return nil
-	}
-	if retry {
-		written, err := r.written(ctx, events[0].ActivationID)
-		if err != nil {
-			return &TransientError{Message: "reading the audit trail: " + err.Error()}
-		}
-		var missing []audit.Event
-		for _, e := range events {
-			if !written[auditKey(e)] {
-				missing = append(missing, e)
-			}
-		}
-		events = missing
-	}
-	for _, e := range events {
-		if _, err := r.Audit.AppendAudit(ctx, e); err != nil {
-			return &TransientError{Message: "appending to the audit trail: " + err.Error()}
-		}
-	}
-	return nil
-}
-
-func auditKey(e audit.Event) string { return e.Action + "\x00" + e.Subject + "\x00" + e.WorkflowEvent }
-
-// written returns the keys of the activation's audit events written by this function.
-func (r Runtime) written(ctx context.Context, activationID string) (map[string]bool, error) {
-	keys := map[string]bool{}
-	cursor := ""
-	for range 100 {
-		page, err := r.Audit.AuditOfActivation(ctx, activationID, 500, cursor)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range page.Items {
-			if e.Actor == Actor && e.Role == r.Name {
-				keys[auditKey(e)] = true
-			}
-		}
-		if page.Next == "" {
-			break
-		}
-		cursor = page.Next
-	}
-	return keys, nil
 }
 
 // Metric logs one value of a CloudWatch metric in embedded metric format: a JSON log line with
@@ -323,6 +281,6 @@ func Build(env registry.Env, name string) (*store.Store, Runtime, error) {
 		names[grant.Table] = physical
 	}
 	st := store.New(dynamodb.NewFromConfig(env.AWS), names, store.Options{Now: env.Clock(), IdempotencyTTL: rules.Idempotency.TTL.D()})
-	rt := Runtime{Name: name, Activations: st, Audit: st, Now: env.Clock(), Config: rules, Logger: env.Log(), Stage: env.Stage}
+	rt := Runtime{Name: name, Activations: st, Now: env.Clock(), Config: rules, Logger: env.Log(), Stage: env.Stage}
 	return st, rt.Defaults(), nil
 }

@@ -78,7 +78,7 @@ type ClearanceTasks interface {
 // justification (domain.ApplyOverride), which the gate then records on the activation as
 // CLEARED_BY_OVERRIDE. Anything else is *domain.SecurityClearanceDenied. It returns the
 // activation as it is after the gate.
-func (r Runtime) ClearanceGate(ctx context.Context, call Call, tasks ClearanceTasks, a domain.Activation) (domain.Activation, error) {
+func (r Runtime) ClearanceGate(ctx context.Context, call Call, tasks ClearanceTasks, a store.Current) (store.Current, error) {
 	denied := func(why string) error {
 		level := a.SecurityLevel
 		if a.Clearance != nil {
@@ -125,7 +125,7 @@ func (r Runtime) ClearanceGate(ctx context.Context, call Call, tasks ClearanceTa
 			return a, err
 		}
 		before := *a.Clearance
-		next, changed, err := r.Advance(ctx, a.ID, func(current domain.Activation) (*store.Change, error) {
+		next, _, err := r.AdvanceFrom(ctx, a, func(current domain.Activation) (*store.Change, error) {
 			if err := Proceeding(current); err != nil {
 				return nil, err
 			}
@@ -134,14 +134,11 @@ func (r Runtime) ClearanceGate(ctx context.Context, call Call, tasks ClearanceTa
 			}
 			detail := fmt.Sprintf("level %d cleared by override of %s", overridden.Level, decision.ActorID)
 			return &store.Change{Clearance: &overridden,
-				Step: &domain.Step{Name: "clearance", Status: "overridden", Detail: detail}}, nil
+				Step:   &domain.Step{Name: "clearance", Status: "overridden", Detail: detail},
+				Events: []audit.Event{r.Event(call, current, audit.ActionStepCompleted, "clearance", before, overridden)}}, nil
 		})
 		if err != nil {
 			return a, err
-		}
-		event := r.Event(call, next, audit.ActionStepCompleted, "clearance", before, overridden)
-		if err := r.Record(ctx, !changed, event); err != nil {
-			return next, err
 		}
 		return next, nil
 	}

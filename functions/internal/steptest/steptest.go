@@ -85,7 +85,7 @@ func New(tb testing.TB) *Fixture {
 
 // Runtime is a step runtime on the fixture's store and clock.
 func (f *Fixture) Runtime(name string) step.Runtime {
-	return step.Runtime{Name: name, Activations: f.Store, Audit: f.Store, Now: f.Clock.Now, Config: f.Config,
+	return step.Runtime{Name: name, Activations: f.Store, Now: f.Clock.Now, Config: f.Config,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stage: "test"}.Defaults()
 }
 
