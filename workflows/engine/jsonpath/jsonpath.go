@@ -9,7 +9,11 @@
 //   - .* and [*] every child; ..x the deep scan (x a name, '*', or a bracket)
 //   - ['a','b'] and [0,1] unions; [1:3], [:2], [-2:] slices (no steps)
 //   - [?(...)] filters: @ and $ paths of names and indexes, string, number, true, false and null
-//     literals, ==, !=, <, <=, >, >=, &&, ||, ! and parentheses; [?(@.isbn)] tests presence
+//     literals, ==, !=, <, <=, >, >=, &&, ||, ! and parentheses; [?(@.isbn)] tests presence. On an
+//     array a filter tests every element, scalars included ($[?(@ == 'x')], $.list[?(@ > 2)]),
+//     as Jayway does; on an object it tests the object itself
+//   - objects are visited in document order (wildcards, deep scans), as Jayway's JSON provider
+//     keeps it
 //
 // A definite path (names and single indexes only, or a union of names as its last step) selects
 // at most one node; any other path selects a list. A Reference Path (ResultPath, Choice

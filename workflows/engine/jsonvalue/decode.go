@@ -31,10 +31,14 @@ func DecodeString(s string) (any, error) {
 		d.skipSpace()
 		ok = d.i == len(d.s)
 	}
-	d.s = ""
-	d.values = d.values[:0]
-	d.members = d.members[:0]
-	decoders.Put(d)
+	// A failed decode leaves values on the stacks: clear them, so that the pool keeps nothing
+	// alive. Stacks grown by a very large document are not kept.
+	clear(d.values)
+	clear(d.members)
+	d.s, d.values, d.members = "", d.values[:0], d.members[:0]
+	if cap(d.values) <= maxPooledStack && cap(d.members) <= maxPooledStack {
+		decoders.Put(d)
+	}
 	if !ok {
 		return nil, decodeError(s)
 	}
@@ -67,6 +71,9 @@ type decoder struct {
 }
 
 var decoders = sync.Pool{New: func() any { return new(decoder) }}
+
+// maxPooledStack is the largest stack a pooled decoder keeps.
+const maxPooledStack = 1 << 12
 
 func (d *decoder) skipSpace() {
 	for d.i < len(d.s) {
