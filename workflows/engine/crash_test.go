@@ -31,7 +31,7 @@ import (
 type sfnLocal struct {
 	cmd  *exec.Cmd
 	addr string
-	logs *strings.Builder
+	logs *syncBuilder
 }
 
 func buildFasttrack(t *testing.T) string {
@@ -65,6 +65,13 @@ func (b *syncBuilder) Write(p []byte) (int, error) {
 	return b.Builder.Write(p)
 }
 
+// String reads what the process wrote so far; the process may still be writing.
+func (b *syncBuilder) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.Builder.String()
+}
+
 func startSFNLocal(t *testing.T, bin, dir, dynamo, lambda string) *sfnLocal {
 	t.Helper()
 	addr := freeAddr(t)
@@ -74,7 +81,7 @@ func startSFNLocal(t *testing.T, bin, dir, dynamo, lambda string) *sfnLocal {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &sfnLocal{cmd: cmd, addr: addr, logs: &logs.Builder}
+	p := &sfnLocal{cmd: cmd, addr: addr, logs: logs}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -312,17 +319,17 @@ func TestCrashRestart(t *testing.T) {
 		return aws.ToString(d.Output)
 	}
 	for i, arn := range waitArns {
-		if got, want := output(arn), fmt.Sprintf(`{"fan":["a",[{"v":2},{"v":4},{"v":6}]],"i":%d,"items":[1,2,3]}`, i); got != want {
+		if got, want := output(arn), fmt.Sprintf(`{"i":%d,"items":[1,2,3],"fan":["a",[{"v":2},{"v":4},{"v":6}]]}`, i); got != want {
 			t.Errorf("%s output %s, want %s", arn, got, want)
 		}
 	}
 	for i, arn := range askArns {
-		if got, want := output(arn), fmt.Sprintf(`{"decision":{"approved":"a-%d"},"i":%d}`, i, i); got != want {
+		if got, want := output(arn), fmt.Sprintf(`{"i":%d,"decision":{"approved":"a-%d"}}`, i, i); got != want {
 			t.Errorf("%s output %s, want %s", arn, got, want)
 		}
 	}
 	for _, arn := range busyArns {
-		if got := output(arn); got != `{"n":30,"small":20}` {
+		if got := output(arn); got != `{"small":20,"n":30}` {
 			t.Errorf("%s output %s", arn, got)
 		}
 	}
