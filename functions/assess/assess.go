@@ -7,6 +7,8 @@ package assess
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/fasttrack/fasttrack/functions/internal/step"
 	"github.com/fasttrack/fasttrack/functions/registry"
@@ -51,18 +53,28 @@ type Output struct {
 	Tasks         Tasks                `json:"tasks"`
 }
 
-// Reference gives the activation's country and duty station; *store.Store has it.
+// Reference gives the countries and duty stations; *store.Store has it.
 type Reference interface {
-	// ReferenceOf reads one country and one of its duty stations (either may be missing).
-	ReferenceOf(ctx context.Context, country, dutyStation string) (*domain.ReferenceSet, error)
+	LoadReference(ctx context.Context) (*domain.ReferenceSet, error)
 }
 
 var _ Reference = (*store.Store)(nil)
+
+// referenceMaxAge is how long the step uses the reference data it read, as the API does: a
+// country's membership or a duty station's level changes rarely and by hand, and the API
+// checked the request against data as old a moment before. A country or duty station missing
+// from what was read is read again at once. The level that decides clearance is read fresh by
+// the clearance step.
+const referenceMaxAge = time.Minute
 
 // Handler assesses activations.
 type Handler struct {
 	runtime   step.Runtime
 	reference Reference
+
+	mu     sync.Mutex
+	cached *domain.ReferenceSet
+	readAt time.Time
 }
 
 // NewHandler returns the handler over the runtime and the reference data.
@@ -99,7 +111,7 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
-	ref, err := h.reference.ReferenceOf(ctx, current.Country, current.DutyStation)
+	ref, err := h.referenceFor(ctx, current.Country, current.DutyStation)
 	if err != nil {
 		return Output{}, err
 	}
@@ -140,6 +152,30 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 		return Output{}, err
 	}
 	return answer(a.Activation, h.runtime), nil
+}
+
+// referenceFor returns reference data no older than referenceMaxAge that knows the country and
+// the duty station, reading it again when needed.
+func (h *Handler) referenceFor(ctx context.Context, country, station string) (domain.Reference, error) {
+	now := h.runtime.Clock()
+	h.mu.Lock()
+	set, readAt := h.cached, h.readAt
+	h.mu.Unlock()
+	if set != nil && now.Sub(readAt) < referenceMaxAge && !now.Before(readAt) {
+		_, knownCountry := set.Country(country)
+		_, knownStation := set.DutyStation(country, station)
+		if knownCountry && knownStation {
+			return set, nil
+		}
+	}
+	set, err := h.reference.LoadReference(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	h.cached, h.readAt = set, now
+	h.mu.Unlock()
+	return set, nil
 }
 
 // answer is the step's output, made only from what is stored and configured, so that a retry

@@ -8,6 +8,7 @@ package clearance
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/fasttrack/fasttrack/functions/internal/step"
 	"github.com/fasttrack/fasttrack/functions/registry"
@@ -33,10 +34,11 @@ type Output struct {
 	Approvals []step.Task              `json:"approvals"`
 }
 
-// Reference gives a duty station with its current security level; *store.Store has it.
+// Reference gives the duty stations with their current security levels; *store.Store has it.
 type Reference interface {
-	// DutyStationNow reads the duty station as the security function set it last.
-	DutyStationNow(ctx context.Context, country, name string) (domain.DutyStation, bool, error)
+	// DutyStations reads every duty station as the security function set it last (strongly
+	// consistent).
+	DutyStations(ctx context.Context) ([]domain.DutyStation, error)
 }
 
 var _ Reference = (*store.Store)(nil)
@@ -77,15 +79,21 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 		return Output{}, err
 	}
 	started := h.runtime.Clock()
+	// The level is the duty station's now: the security function keeps it up to date. The
+	// stations are few, and reading them all lets the read run beside the activation's.
+	var stations []domain.DutyStation
+	var stationsErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { stations, stationsErr = h.reference.DutyStations(ctx) })
 	current, err := h.runtime.Load(ctx, in.ActivationID)
+	wg.Wait()
 	if err != nil {
 		return Output{}, err
 	}
-	// The level is the duty station's now: the security function keeps it up to date.
-	station, stationFound, err := h.reference.DutyStationNow(ctx, current.Country, current.DutyStation)
-	if err != nil {
-		return Output{}, err
+	if stationsErr != nil {
+		return Output{}, stationsErr
 	}
+	station, stationFound := domain.NewReferenceSet(nil, stations).DutyStation(current.Country, current.DutyStation)
 	var outcome domain.ClearanceOutcome
 	_, _, err = h.runtime.AdvanceFrom(ctx, current, func(a domain.Activation) (*store.Change, error) {
 		if err := step.Proceeding(a); err != nil {

@@ -105,6 +105,9 @@ func (s *Store) CreateActivation(ctx context.Context, a domain.Activation) (doma
 	if conditionFailed(err) {
 		return a, &AlreadyExists{Entity: "activation", ID: a.ID}
 	}
+	if err == nil {
+		s.heads.put(a.ID, AuditHead{Known: true, Hash: audit.GenesisHash})
+	}
 	return a, err
 }
 

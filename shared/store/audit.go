@@ -118,9 +118,12 @@ func (s *Store) AppendAudit(ctx context.Context, e audit.Event) (audit.Event, er
 		e.Time = s.Now()
 	}
 	if e.ActivationID != "" {
-		head, found, err := s.readHead(ctx, e.ActivationID)
-		if err != nil {
-			return e, err
+		head, found := s.heads.get(e.ActivationID)
+		if !found {
+			var err error
+			if head, found, err = s.readHead(ctx, e.ActivationID); err != nil {
+				return e, err
+			}
 		}
 		if found {
 			_, sealed, err := s.Record(ctx, Current{Activation: domain.Activation{ID: e.ActivationID}, Audit: head}, []audit.Event{e})

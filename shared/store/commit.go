@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -74,6 +75,47 @@ func (e *AlreadyWritten) Error() string {
 // ErrorCode is conflict.
 func (e *AlreadyWritten) ErrorCode() domain.ErrorCode { return domain.CodeConflict }
 
+// headCache remembers the audit heads this Store wrote or read in the last minute, so that an
+// append right after (the API's audit of the request it has just stored) needs no read. A head
+// out of date costs one refused transaction, which returns the head as it is: the condition on
+// the head, not the cache, keeps the chain whole.
+type headCache struct {
+	mu    sync.Mutex
+	heads map[string]cachedHead
+}
+
+type cachedHead struct {
+	head AuditHead
+	at   time.Time
+}
+
+const (
+	headCacheSize = 4096
+	headCacheAge  = time.Minute
+)
+
+func (c *headCache) put(id string, h AuditHead) {
+	if !h.Known {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.heads == nil || len(c.heads) >= headCacheSize {
+		c.heads = map[string]cachedHead{}
+	}
+	c.heads[id] = cachedHead{head: h, at: time.Now()}
+}
+
+func (c *headCache) get(id string) (AuditHead, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cached, ok := c.heads[id]
+	if !ok || time.Since(cached.at) > headCacheAge {
+		return AuditHead{}, false
+	}
+	return cached.head, true
+}
+
 // ReadActivation reads the activation (strongly consistent: the step's change is conditional on
 // what it read) with the head of its audit stream.
 func (s *Store) ReadActivation(ctx context.Context, id string) (Current, error) {
@@ -87,7 +129,11 @@ func (s *Store) ReadActivation(ctx context.Context, id string) (Current, error) 
 	if out.Item == nil {
 		return Current{}, domain.NotFound("activation", id)
 	}
-	return toCurrent(out.Item)
+	current, err := toCurrent(out.Item)
+	if err == nil {
+		s.heads.put(id, current.Audit)
+	}
+	return current, err
 }
 
 func toCurrent(m map[string]types.AttributeValue) (Current, error) {
@@ -160,6 +206,7 @@ func (s *Store) Commit(ctx context.Context, base Current, c Change) (Current, []
 	if err != nil {
 		return base, nil, err
 	}
+	s.heads.put(base.ID, next.Audit)
 	next.Activation = applyChange(next.Activation, c, now)
 	return next, sealed, nil
 }
@@ -179,6 +226,7 @@ func (s *Store) Record(ctx context.Context, base Current, events []audit.Event, 
 			if err != nil {
 				return base, nil, err
 			}
+			s.heads.put(base.ID, next.Audit)
 			next.Activation = base.Activation
 			return next, sealed, nil
 		}
@@ -187,12 +235,14 @@ func (s *Store) Record(ctx context.Context, base Current, events []audit.Event, 
 				Message: fmt.Sprintf("the audit trail of activation %s kept moving while events were recorded; try again", base.ID)}
 		}
 		// Another writer moved the head: chain after the new one (the failed condition returned
-		// it), after a pause drawn at random (full jitter) so that many appenders do not
-		// collide again and again.
-		if err := s.pause(ctx, delay); err != nil {
-			return base, nil, err
+		// it) at once the first time (the head given was old), then after a pause drawn at
+		// random (full jitter) so that many appenders do not collide again and again.
+		if attempt > 1 {
+			if err := s.pause(ctx, delay); err != nil {
+				return base, nil, err
+			}
+			delay = min(delay*2, s.retry.MaxDelay)
 		}
-		delay = min(delay*2, s.retry.MaxDelay)
 		var moved *Changed
 		if errors.As(err, &moved) {
 			base.Audit = moved.Current.Audit
@@ -483,13 +533,9 @@ func nilIfEmptyNames(m map[string]string) map[string]string {
 // batchGet reads the items of the keys from one table in one BatchGetItem (strongly
 // consistent), following unprocessed keys; items that do not exist are left out.
 func (s *Store) batchGet(ctx context.Context, logical string, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
-	return s.batchGetItems(ctx, logical, keys, true)
-}
-
-func (s *Store) batchGetItems(ctx context.Context, logical string, keys []map[string]types.AttributeValue, consistent bool) ([]map[string]types.AttributeValue, error) {
 	table := s.names.Of(logical)
 	var out []map[string]types.AttributeValue
-	request := map[string]types.KeysAndAttributes{table: {Keys: keys, ConsistentRead: aws.Bool(consistent)}}
+	request := map[string]types.KeysAndAttributes{table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
 	for range 20 {
 		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: request})
 		if err != nil {

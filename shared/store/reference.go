@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -122,57 +123,22 @@ func (s *Store) DutyStations(ctx context.Context) ([]domain.DutyStation, error) 
 	return listOf[domain.DutyStation](s, ctx, dutyStationPK)
 }
 
-// LoadReference reads every country and duty station into a domain.ReferenceSet.
+// LoadReference reads every country and duty station into a domain.ReferenceSet (the two
+// queries at once).
 func (s *Store) LoadReference(ctx context.Context) (*domain.ReferenceSet, error) {
-	countries, err := s.Countries(ctx)
-	if err != nil {
-		return nil, err
-	}
-	stations, err := s.DutyStations(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return domain.NewReferenceSet(countries, stations), nil
-}
-
-// ReferenceOf reads one country and one of its duty stations in one request, eventually
-// consistent (reference data changes rarely and by hand), into a ReferenceSet that holds just
-// them (either may be missing from it).
-func (s *Store) ReferenceOf(ctx context.Context, country, dutyStation string) (*domain.ReferenceSet, error) {
-	items, err := s.batchGetItems(ctx, tables.Reference, []map[string]types.AttributeValue{
-		{"pk": str(countryPK), "sk": str(country)},
-		{"pk": str(dutyStationPK), "sk": str(country + "/" + dutyStation)},
-	}, false)
-	if err != nil {
-		return nil, err
-	}
-	var countries []domain.Country
 	var stations []domain.DutyStation
-	for _, m := range items {
-		switch pk, _ := m["pk"].(*types.AttributeValueMemberS); {
-		case pk != nil && pk.Value == countryPK:
-			var c domain.Country
-			if err := unmarshalMap(m, &c); err != nil {
-				return nil, err
-			}
-			countries = append(countries, c)
-		case pk != nil && pk.Value == dutyStationPK:
-			var d domain.DutyStation
-			if err := unmarshalMap(m, &d); err != nil {
-				return nil, err
-			}
-			stations = append(stations, d)
-		}
+	var stationsErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { stations, stationsErr = s.DutyStations(ctx) })
+	countries, err := s.Countries(ctx)
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	if stationsErr != nil {
+		return nil, stationsErr
 	}
 	return domain.NewReferenceSet(countries, stations), nil
-}
-
-// DutyStationNow reads one duty station, strongly consistent: its security level as the
-// security function set it last (false if there is no such station).
-func (s *Store) DutyStationNow(ctx context.Context, country, name string) (domain.DutyStation, bool, error) {
-	var d domain.DutyStation
-	ok, err := s.getReference(ctx, dutyStationPK, country+"/"+name, &d)
-	return d, ok, err
 }
 
 type setting struct {

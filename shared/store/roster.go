@@ -302,6 +302,19 @@ func (s *Store) toCandidate(ctx context.Context, m map[string]types.AttributeVal
 			c.Holds[b.ID] = b.Period
 		}
 	}
+	// Keep them on the item from now on. The bookings were read after the item, so they are
+	// the holds of the version read; if a booking changed since, the version moved and the
+	// item is left as it is (its next booking writes the holds).
+	if v, err := marshalValue(c.Holds); err == nil {
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.table(tables.Roster),
+			Key: rosterKey(expertPK(c.ID), profileSK), UpdateExpression: aws.String("SET holds = :holds"),
+			ConditionExpression:       aws.String("#version = :version AND attribute_not_exists(holds)"),
+			ExpressionAttributeNames:  map[string]string{"#version": "version"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":holds": v, ":version": num(int64(c.Version))}})
+		if err == nil {
+			c.kept = true
+		}
+	}
 	return c, nil
 }
 

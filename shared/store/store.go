@@ -69,6 +69,7 @@ type Store struct {
 	now   func() time.Time
 	retry Retry
 	idTTL time.Duration
+	heads headCache
 }
 
 // New returns a Store over the client and the physical table names.
