@@ -70,8 +70,16 @@ func toActivation(m map[string]types.AttributeValue) (domain.Activation, error) 
 // CreateActivation stores a new activation, conditional on its id being free. CreatedAt and
 // UpdatedAt default to now, Version to 1 and Status to REQUESTED.
 func (s *Store) CreateActivation(ctx context.Context, a domain.Activation) (domain.Activation, error) {
+	created, _, err := s.CreateActivationRecorded(ctx, a)
+	return created, err
+}
+
+// CreateActivationRecorded is CreateActivation with the audit events that record the request
+// (the first events of the activation's stream, sealed from its start) in the same
+// transaction: no activation is stored without them. With no events it is one conditional put.
+func (s *Store) CreateActivationRecorded(ctx context.Context, a domain.Activation, events ...audit.Event) (domain.Activation, []audit.Event, error) {
 	if a.ID == "" {
-		return a, domain.Errorf(domain.CodeInvalid, "an activation needs an id")
+		return a, nil, domain.Errorf(domain.CodeInvalid, "an activation needs an id")
 	}
 	now := s.Now()
 	if a.CreatedAt.IsZero() {
@@ -87,28 +95,51 @@ func (s *Store) CreateActivation(ctx context.Context, a domain.Activation) (doma
 	if a.Steps == nil {
 		a.Steps = []domain.Step{}
 	}
-	// The audit stream of a new activation is empty: its head is known from the start.
-	var zero int64
+	sealed, err := sealAfter(events, a.ID, AuditHead{Known: true, Hash: audit.GenesisHash})
+	if err != nil {
+		return a, nil, err
+	}
+	// The audit stream of a new activation starts here: its head is known from the start.
+	head := AuditHead{Known: true, Hash: audit.GenesisHash}
+	if n := len(sealed); n > 0 {
+		head = AuditHead{Known: true, Seq: sealed[n-1].Seq, Hash: sealed[n-1].Hash}
+	}
 	it := activationItem{Activation: a, Deployments: map[string]domain.Deployment{}, Kind: activationKind,
-		CreatedKey: timeKey(a.CreatedAt) + "#" + a.ID, AuditSeq: &zero, AuditHash: audit.GenesisHash}
+		CreatedKey: timeKey(a.CreatedAt) + "#" + a.ID, AuditSeq: &head.Seq, AuditHash: head.Hash}
 	for _, d := range a.Deployments {
 		it.Deployments[strconv.Itoa(d.ProfileIndex)] = d
 	}
 	item, err := marshalMap(it)
 	if err != nil {
-		return a, err
+		return a, nil, err
 	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: s.table(tables.Activations), Item: item,
-		ConditionExpression: aws.String("attribute_not_exists(id)"),
-	})
-	if conditionFailed(err) {
-		return a, &AlreadyExists{Entity: "activation", ID: a.ID}
+	put := &types.Put{TableName: s.table(tables.Activations), Item: item, ConditionExpression: aws.String("attribute_not_exists(id)")}
+	if len(sealed) == 0 {
+		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression})
+		if conditionFailed(err) {
+			return a, nil, &AlreadyExists{Entity: "activation", ID: a.ID}
+		}
+	} else {
+		writes := []Write{{item: types.TransactWriteItem{Put: put},
+			refused: func(context.Context) error { return &AlreadyExists{Entity: "activation", ID: a.ID} }}}
+		for _, e := range sealed {
+			eventPut, perr := s.eventPut(e)
+			if perr != nil {
+				return a, nil, perr
+			}
+			// A stream with events but no activation (appended before it was stored) cannot
+			// take this one's first events: the stream is not new.
+			writes = append(writes, Write{item: eventPut, refused: func(context.Context) error {
+				return domain.Errorf(domain.CodeConflict, "the audit trail of activation %s has events already", a.ID)
+			}})
+		}
+		err = s.transact(ctx, writes...)
 	}
-	if err == nil {
-		s.heads.put(a.ID, AuditHead{Known: true, Hash: audit.GenesisHash})
+	if err != nil {
+		return a, nil, err
 	}
-	return a, err
+	s.heads.put(a.ID, head)
+	return a, sealed, nil
 }
 
 // GetActivation reads the activation (strongly consistent).

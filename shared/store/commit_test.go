@@ -358,3 +358,30 @@ func TestRecordedUndoingsWriteTheirEventsOnce(t *testing.T) {
 		t.Fatalf("recording changed the activation: %+v", stored)
 	}
 }
+
+// An activation stored with the events that record its request has them from the start; a
+// second store of the same id writes neither.
+func TestCreateActivationRecordedStoresTheRequestWithItsEvents(t *testing.T) {
+	ctx := context.Background()
+	st, clk := mustStore(t)
+	a := newActivation("a-1", "HT")
+	requested := audit.Event{Time: clk.Now(), Actor: "office-ht", Role: "country-office", Office: "HT",
+		Action: audit.ActionActivationRequested, ActivationID: "a-1", Country: "HT", Subject: "request"}
+	created, sealed, err := st.CreateActivationRecorded(ctx, a, requested)
+	if err != nil || created.Status != domain.StatusRequested || len(sealed) != 1 || sealed[0].Seq != 1 {
+		t.Fatalf("created %+v %+v %v", created, sealed, err)
+	}
+	var exists *store.AlreadyExists
+	if _, _, err := st.CreateActivationRecorded(ctx, a, requested); !errors.As(err, &exists) {
+		t.Fatalf("second store: %v", err)
+	}
+	base, _ := st.ReadActivation(ctx, "a-1")
+	if base.Audit.Seq != 1 || base.Audit.Hash != sealed[0].Hash {
+		t.Fatalf("head %+v", base.Audit)
+	}
+	if _, next, err := st.Commit(ctx, base, store.Change{To: domain.StatusInProgress,
+		Events: []audit.Event{stepEvent(created, audit.ActionStepCompleted, "assess", clk.Now())}}); err != nil || next[0].Seq != 2 {
+		t.Fatalf("commit after the request %+v %v", next, err)
+	}
+	mustChain(t, st, "a-1", 2)
+}
