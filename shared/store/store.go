@@ -4,6 +4,10 @@
 // status and version; approval tasks decided once; an append-only, hash-chained audit trail;
 // idempotency keys; reference data.
 //
+// A workflow step's change of its activation, the audit events that record it and the money or
+// bookings it moves are written in one TransactWriteItems (Commit, Record; see commit.go), so
+// that none of them exists without the others and a step costs one write.
+//
 // One *Store serves all of it. Callers depend on the small interfaces (Activations, Fund,
 // Roster, Tasks, AuditTrail, ReferenceData, Idempotency) so that handlers declare what they use.
 // Errors are the domain's: *domain.Error with a code, or a named type (*domain.StaleVersion,
