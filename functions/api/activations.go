@@ -83,9 +83,14 @@ func (s *Server) createActivation(w http.ResponseWriter, r *http.Request, caller
 		UpdatedAt:         now,
 		Steps:             []domain.Step{{Name: "request", Status: "succeeded", At: now}},
 	}
+	// The request's audit event is stored in the activation's own transaction: no activation
+	// exists without the record of who asked for it.
+	requested := s.auditEvent(caller, auditNote{ActivationID: activation.ID, Country: req.Country, Action: audit.ActionActivationRequested, Subject: "request",
+		After: map[string]any{"status": activation.Status, "priority": activation.Priority, "amount": req.Amount,
+			"dutyStation": req.DutyStation, "securityLevel": activation.SecurityLevel}})
 	status := http.StatusCreated
 	if key == "" {
-		if activation, err = s.deps.Activations.CreateActivation(r.Context(), activation); err != nil {
+		if activation, _, err = s.deps.Activations.CreateActivationRecorded(r.Context(), activation, requested); err != nil {
 			return err
 		}
 	} else {
@@ -105,7 +110,7 @@ func (s *Server) createActivation(w http.ResponseWriter, r *http.Request, caller
 		}
 		// Otherwise the store binds the key to one activation id: concurrent retries, and a
 		// retry after a first request that died half-way, all end in the same activation.
-		created, fresh, err := s.deps.Idempotency.CreateActivationOnce(r.Context(), key, fingerprint, activation)
+		created, fresh, err := s.deps.Idempotency.CreateActivationOnce(r.Context(), key, fingerprint, activation, requested)
 		if err != nil {
 			if domain.CodeOf(err) == domain.CodeUnprocessable {
 				return NewProblem(ProblemIdempotencyReuse, "this Idempotency-Key was used with a different request body; use a new key for a new request")
@@ -116,11 +121,6 @@ func (s *Server) createActivation(w http.ResponseWriter, r *http.Request, caller
 		if !fresh {
 			status = http.StatusOK
 		}
-	}
-	if status == http.StatusCreated {
-		s.audit(r, caller, auditNote{ActivationID: activation.ID, Country: req.Country, Action: audit.ActionActivationRequested, Subject: "request",
-			After: map[string]any{"status": activation.Status, "priority": activation.Priority, "amount": req.Amount,
-				"dutyStation": req.DutyStation, "securityLevel": activation.SecurityLevel}})
 	}
 	id := activation.ID
 	if err := s.startExecution(r, id); err != nil {
@@ -377,6 +377,14 @@ type auditNote struct {
 // the request still answers: the state change it describes has happened, and refusing the
 // answer would make the client retry a change that is done.
 func (s *Server) audit(r *http.Request, caller auth.Principal, note auditNote) {
+	event := s.auditEvent(caller, note)
+	if _, err := s.deps.Audit.AppendAudit(r.Context(), event); err != nil {
+		s.options.Logger.Error("api: audit append failed", "action", event.Action, "activation", event.ActivationID, "error", err.Error())
+	}
+}
+
+// auditEvent is the audit event of what the caller did, not yet sealed into its stream.
+func (s *Server) auditEvent(caller auth.Principal, note auditNote) audit.Event {
 	event := audit.Event{
 		Time: s.options.Now().UTC(), Actor: caller.Actor(), Office: caller.Office, Action: note.Action,
 		ActivationID: note.ActivationID, Country: note.Country, Subject: note.Subject,
@@ -392,9 +400,7 @@ func (s *Server) audit(r *http.Request, caller auth.Principal, note auditNote) {
 	if note.After != nil {
 		event.After, _ = json.Marshal(note.After)
 	}
-	if _, err := s.deps.Audit.AppendAudit(r.Context(), event); err != nil {
-		s.options.Logger.Error("api: audit append failed", "action", event.Action, "activation", event.ActivationID, "error", err.Error())
-	}
+	return event
 }
 
 // referenceMaxAge is how long reference data is used before it is read again. Duty stations'

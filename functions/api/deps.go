@@ -27,8 +27,9 @@ var _ Workflow = (*sfn.Client)(nil)
 
 // Activations is what the API needs of the activation store (shared/store).
 type Activations interface {
-	// CreateActivation stores a new activation; *store.AlreadyExists if the id is taken.
-	CreateActivation(ctx context.Context, a domain.Activation) (domain.Activation, error)
+	// CreateActivationRecorded stores a new activation with the audit events that record it,
+	// in one transaction; *store.AlreadyExists if the id is taken.
+	CreateActivationRecorded(ctx context.Context, a domain.Activation, events ...audit.Event) (domain.Activation, []audit.Event, error)
 	// GetActivation returns one activation; not_found if there is none.
 	GetActivation(ctx context.Context, id string) (domain.Activation, error)
 	// ListActivations lists activations newest first, of one office or of all.
@@ -46,7 +47,7 @@ type IdempotencyKeys interface {
 	GetIdempotencyKey(ctx context.Context, office, key string) (store.Claim, error)
 	// CreateActivationOnce creates the activation at most once per (office, key);
 	// unprocessable if the key was used with another fingerprint.
-	CreateActivationOnce(ctx context.Context, key, fingerprint string, a domain.Activation) (domain.Activation, bool, error)
+	CreateActivationOnce(ctx context.Context, key, fingerprint string, a domain.Activation, events ...audit.Event) (domain.Activation, bool, error)
 	// CompleteIdempotencyKey records the first answer.
 	CompleteIdempotencyKey(ctx context.Context, office, key string, status int, body []byte) error
 }

@@ -355,7 +355,10 @@ func newStore(t *testing.T, c *clock.Fake) (*store.Store, *dynamodb.Client, tabl
 	if err != nil {
 		t.Fatalf("tables: %v", err)
 	}
-	s := store.New(client, names, store.Options{Now: c.Now})
+	// The harness clock stands at a fixed date, long past by the wall clock that DynamoDB
+	// Local's TTL sweep goes by: a TTL of a century keeps idempotency keys from vanishing
+	// mid-test.
+	s := store.New(client, names, store.Options{Now: c.Now, IdempotencyTTL: 100 * 365 * 24 * time.Hour})
 	for _, country := range testReference().Countries {
 		if err := s.PutCountry(context.Background(), country); err != nil {
 			t.Fatal(err)

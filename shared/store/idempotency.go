@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/domain"
 	"github.com/fasttrack/fasttrack/shared/tables"
 )
@@ -21,7 +22,7 @@ type Idempotency interface {
 	// CompleteIdempotencyKey records the answer given to the first request.
 	CompleteIdempotencyKey(ctx context.Context, office, key string, status int, body []byte) error
 	// CreateActivationOnce creates the activation at most once per (office, key).
-	CreateActivationOnce(ctx context.Context, key, fingerprint string, a domain.Activation) (domain.Activation, bool, error)
+	CreateActivationOnce(ctx context.Context, key, fingerprint string, a domain.Activation, events ...audit.Event) (domain.Activation, bool, error)
 }
 
 var _ Idempotency = (*Store)(nil)
@@ -124,14 +125,19 @@ func (s *Store) GetIdempotencyKey(ctx context.Context, office, key string) (Clai
 // (a.Office is the office). The first request creates it and gets created == true; every
 // retry, concurrent or later, gets the same stored activation and created == false, even if
 // the first request died between claiming the key and creating the activation (the retry then
-// creates it under the claimed id). A key reused with a different fingerprint is refused.
-func (s *Store) CreateActivationOnce(ctx context.Context, key, fingerprint string, a domain.Activation) (domain.Activation, bool, error) {
+// creates it under the claimed id). A key reused with a different fingerprint is refused. The
+// events that record the request are stored with the activation, in its transaction (see
+// CreateActivationRecorded), under the claimed id.
+func (s *Store) CreateActivationOnce(ctx context.Context, key, fingerprint string, a domain.Activation, events ...audit.Event) (domain.Activation, bool, error) {
 	claim, err := s.ClaimIdempotencyKey(ctx, a.Office, key, fingerprint, a.ID)
 	if err != nil {
 		return domain.Activation{}, false, err
 	}
 	a.ID = claim.ActivationID
-	created, err := s.CreateActivation(ctx, a)
+	for i := range events {
+		events[i].ActivationID = a.ID
+	}
+	created, _, err := s.CreateActivationRecorded(ctx, a, events...)
 	var exists *AlreadyExists
 	switch {
 	case err == nil:
