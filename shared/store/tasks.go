@@ -34,6 +34,8 @@ type Tasks interface {
 	Escalate(ctx context.Context, e Escalation) (domain.ApprovalTask, domain.ApprovalTask, error)
 	// Expire closes an OPEN task as EXPIRED.
 	Expire(ctx context.Context, id string) (domain.ApprovalTask, error)
+	// RescheduleTask moves an OPEN task's deadline.
+	RescheduleTask(ctx context.Context, id string, deadline time.Time) (domain.ApprovalTask, error)
 	// Reassign gives an OPEN task to one person.
 	Reassign(ctx context.Context, id, assignee string) (domain.ApprovalTask, error)
 	// DueTasks returns OPEN tasks whose deadline is at or before the time.
@@ -414,6 +416,50 @@ func (s *Store) Escalate(ctx context.Context, e Escalation) (domain.ApprovalTask
 func (s *Store) Expire(ctx context.Context, id string) (domain.ApprovalTask, error) {
 	t, _, err := s.closeTask(ctx, id, domain.TaskExpired, nil, false)
 	return t, err
+}
+
+// RescheduleTask moves an OPEN task's deadline (and its place in the inbox and in the
+// escalation sweep): a wait that began again (a redriven or retried workflow step) ends at a
+// new time, and the task's deadline follows it, so that the API accepts decisions exactly as
+// long as the workflow waits for them. *domain.TaskNotOpen, with nothing written, if the task
+// was decided, escalated or expired meanwhile.
+func (s *Store) RescheduleTask(ctx context.Context, id string, deadline time.Time) (domain.ApprovalTask, error) {
+	if deadline.IsZero() {
+		return domain.ApprovalTask{}, domain.Invalid(domain.FieldErrors{{Field: "deadline", Reason: "is required"}})
+	}
+	t, err := s.GetTask(ctx, id)
+	if err != nil {
+		return t, err
+	}
+	if t.Status != domain.TaskOpen {
+		return t, &domain.TaskNotOpen{TaskID: id, Status: t.Status}
+	}
+	next := t
+	next.Deadline = deadline
+	stored, err := marshalValue(deadline)
+	if err != nil {
+		return t, err
+	}
+	u := newUpdate()
+	u.set("deadline", stored)
+	u.set("deadlineKey", str(timeKey(deadline)+"#"+id))
+	u.set("rank", str(taskRank(next)))
+	u.set("updatedAt", str(s.Now().Format(time.RFC3339Nano)))
+	u.names["#status"] = "status"
+	u.values[":open"] = str(string(domain.TaskOpen))
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.table(tables.Tasks),
+		Key: map[string]types.AttributeValue{"id": str(id)}, UpdateExpression: u.expression(),
+		ConditionExpression: aws.String("#status = :open"), ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
+		ReturnValues: types.ReturnValueAllNew, ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
+	if conditionFailed(err) {
+		current, _, _ := toTask(oldItem(err))
+		return current, &domain.TaskNotOpen{TaskID: id, Status: current.Status}
+	}
+	if err != nil {
+		return t, err
+	}
+	rescheduled, _, err := toTask(out.Attributes)
+	return rescheduled, err
 }
 
 // ExpireRecorded closes an OPEN task as EXPIRED (compensation) with the audit events that

@@ -220,3 +220,58 @@ func TestEscalateExpireReassignAndDelegate(t *testing.T) {
 		t.Errorf("tasks of activation %+v %v", list, err)
 	}
 }
+
+// A rescheduled task keeps its place in the inbox and the sweep by its new deadline, may be
+// decided until then, and a task that is no longer open is not rescheduled.
+func TestRescheduleMovesTheDeadlineOfAnOpenTaskOnly(t *testing.T) {
+	ctx := context.Background()
+	st, clk := mustStore(t)
+	now := clk.Now()
+	early := newTask("resched-early", domain.RoleSecurity, 50, now.Add(time.Hour), "HT")
+	late := newTask("resched-late", domain.RoleSecurity, 50, now.Add(2*time.Hour), "HT")
+	for _, task := range []domain.ApprovalTask{early, late} {
+		if _, err := st.CreateTask(ctx, task, "token-"+task.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	moved, err := st.RescheduleTask(ctx, early.ID, now.Add(3*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !moved.Deadline.Equal(now.Add(3*time.Hour)) || moved.Status != domain.TaskOpen {
+		t.Fatalf("rescheduled task %+v", moved)
+	}
+	if stored, _ := st.GetTask(ctx, early.ID); !stored.Deadline.Equal(now.Add(3 * time.Hour)) {
+		t.Fatalf("stored deadline %s", stored.Deadline)
+	}
+	if token, _ := st.TaskToken(ctx, early.ID); token != "token-"+early.ID {
+		t.Fatalf("the token changed: %q", token)
+	}
+	page, err := st.ListTasks(ctx, store.TaskQuery{Role: domain.RoleSecurity, Status: domain.TaskOpen})
+	if err != nil || len(page.Items) != 2 || page.Items[0].ID != late.ID {
+		t.Fatalf("the inbox after the reschedule: %+v (%v)", page.Items, err)
+	}
+	due, err := st.DueTasks(ctx, now.Add(150*time.Minute), 10)
+	if err != nil || len(due) != 1 || due[0].ID != late.ID {
+		t.Fatalf("due tasks %+v (%v)", due, err)
+	}
+	// Past its first deadline, the task may still be decided: the deadline is the new one.
+	clk.Advance(2 * time.Hour)
+	if _, _, err := st.Decide(ctx, early.ID, domain.Decision{Outcome: domain.Approve, ActorID: "security-1", Role: domain.RoleSecurity}); err != nil {
+		t.Fatalf("deciding before the new deadline: %v", err)
+	}
+	_, err = st.RescheduleTask(ctx, early.ID, now.Add(10*time.Hour))
+	var notOpen *domain.TaskNotOpen
+	if !errors.As(err, &notOpen) || notOpen.Status != domain.TaskDecided {
+		t.Fatalf("rescheduling a decided task: %v", err)
+	}
+	if stored, _ := st.GetTask(ctx, early.ID); !stored.Deadline.Equal(now.Add(3 * time.Hour)) {
+		t.Fatalf("a refused reschedule moved the deadline to %s", stored.Deadline)
+	}
+	if _, err := st.RescheduleTask(ctx, "no-such-task", now); domain.CodeOf(err) != domain.CodeNotFound {
+		t.Fatalf("rescheduling a missing task: %v", err)
+	}
+	if _, err := st.RescheduleTask(ctx, late.ID, time.Time{}); domain.CodeOf(err) != domain.CodeInvalid {
+		t.Fatalf("rescheduling without a deadline: %v", err)
+	}
+}
