@@ -228,7 +228,7 @@ var auditActions = []string{
 	audit.ActionFundReserved, audit.ActionFundReleased, audit.ActionFundReversed, audit.ActionFundContributed,
 	audit.ActionExpertBooked, audit.ActionBookingCancelled, audit.ActionExpertChanged, audit.ActionPolicyChanged,
 	audit.ActionTaskCreated, audit.ActionTaskDecided, audit.ActionTaskEscalated, audit.ActionTaskExpired,
-	audit.ActionTaskReassigned, audit.ActionDelegationCreated, audit.ActionSettingChanged,
+	audit.ActionTaskRescheduled, audit.ActionTaskReassigned, audit.ActionDelegationCreated, audit.ActionSettingChanged,
 }
 
 func (s *settings) document(loopback bool) Document {

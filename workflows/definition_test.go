@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/fasttrack/fasttrack/functions/approvals"
 	"github.com/fasttrack/fasttrack/shared/domain"
 	"github.com/fasttrack/fasttrack/workflows"
 )
@@ -21,6 +22,10 @@ func businessErrors() []string {
 	}
 	return names
 }
+
+// deadlinePassed is the error with which the approvals function ends a retried or redriven
+// wait whose task is past its deadline: it is caught as the wait's timeout.
+var deadlinePassed = reflect.TypeOf(&approvals.ApprovalDeadlinePassed{}).Elem().Name()
 
 type state struct {
 	Type  string `json:"Type"`
@@ -57,7 +62,7 @@ func TestOnlyBusinessErrorsCompensate(t *testing.T) {
 					switch {
 					case e == "States.ALL" || e == "States.TaskFailed":
 						t.Errorf("%s%s catches %s: a transient failure would compensate instead of stopping for a redrive", path, name, e)
-					case e == "States.Timeout" && c.Next != "Compensate":
+					case (e == "States.Timeout" || e == deadlinePassed) && c.Next != "Compensate":
 						// the escalation of an approval wait
 					case !slices.Contains(business, e):
 						t.Errorf("%s%s catches %s, which is not a business error", path, name, e)
@@ -87,5 +92,62 @@ func TestOnlyBusinessErrorsCompensate(t *testing.T) {
 		if !ok || len(s.Catch) != 1 || s.Catch[0].Next != "Compensate" {
 			t.Errorf("%s does not compensate its business errors: %+v", name, s.Catch)
 		}
+	}
+}
+
+// TestEveryWaitEndsAtItsTaskDeadline: every state that waits for a person (a task token with a
+// timeout) treats ApprovalDeadlinePassed (a retried or redriven wait whose task is already past
+// its deadline) as its own timeout, in the same catcher, so that the task is escalated or
+// expired at once instead of waiting a whole new period.
+func TestEveryWaitEndsAtItsTaskDeadline(t *testing.T) {
+	var top struct {
+		States map[string]json.RawMessage `json:"States"`
+	}
+	if err := json.Unmarshal(workflows.FastTrack(), &top); err != nil {
+		t.Fatal(err)
+	}
+	type waiting struct {
+		Resource           string `json:"Resource"`
+		TimeoutSecondsPath string `json:"TimeoutSecondsPath"`
+		Catch              []struct {
+			ErrorEquals []string `json:"ErrorEquals"`
+			Next        string   `json:"Next"`
+		} `json:"Catch"`
+		ItemProcessor *struct {
+			States map[string]json.RawMessage `json:"States"`
+		} `json:"ItemProcessor"`
+	}
+	waits := 0
+	var walk func(states map[string]json.RawMessage)
+	walk = func(states map[string]json.RawMessage) {
+		for name, raw := range states {
+			var s waiting
+			if err := json.Unmarshal(raw, &s); err != nil {
+				t.Fatal(err)
+			}
+			if s.ItemProcessor != nil {
+				walk(s.ItemProcessor.States)
+			}
+			if s.Resource != "arn:aws:states:::lambda:invoke.waitForTaskToken" {
+				continue
+			}
+			waits++
+			if s.TimeoutSecondsPath == "" {
+				t.Errorf("%s waits with no timeout", name)
+			}
+			caught := false
+			for _, c := range s.Catch {
+				if slices.Contains(c.ErrorEquals, "States.Timeout") {
+					caught = slices.Contains(c.ErrorEquals, deadlinePassed) && c.Next != "Compensate"
+				}
+			}
+			if !caught {
+				t.Errorf("%s does not treat %s as its timeout: %+v", name, deadlinePassed, s.Catch)
+			}
+		}
+	}
+	walk(top.States)
+	if waits != 6 {
+		t.Fatalf("%d waiting states, want 6 (approval, sourcing and enrolment, each with its escalation)", waits)
 	}
 }

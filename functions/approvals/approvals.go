@@ -11,6 +11,13 @@
 // even when that is an escalated successor. A retried call that finds the task already decided
 // answers the workflow as the decision did: the approval through SendTaskSuccess, a rejection
 // as ApprovalRejected, an expiry as ApprovalTimedOut.
+//
+// A retried or redriven wait runs its full timeout again from the new call (Step Functions
+// starts a Task state's timeout with each attempt), while the task it finds has the deadline of
+// the first call. The two are made to agree: a task still open past its deadline ends the new
+// wait at once with ApprovalDeadlinePassed, which the workflow treats as the timeout (escalate,
+// then expire); one still within its deadline gets the new wait's end as its deadline
+// (RescheduleTask), so that the API accepts a decision exactly as long as the workflow waits.
 package approvals
 
 import (
@@ -19,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -67,6 +75,18 @@ type Output struct {
 	Deadline time.Time `json:"deadline"`
 }
 
+// ApprovalDeadlinePassed ends a wait at once: a retried or redriven open or escalate found its
+// task still open with the deadline already passed (the workflow was stopped, or retrying,
+// when it passed). The workflow catches it as it catches States.Timeout, so the task is
+// escalated (or expired) now, as it would have been at its deadline, instead of waiting a
+// whole new period for a decision the API refuses as late.
+type ApprovalDeadlinePassed struct {
+	Message string `json:"message"`
+	TaskID  string `json:"taskId"`
+}
+
+func (e *ApprovalDeadlinePassed) Error() string { return e.Message }
+
 // Decision is what the workflow receives for an approved task, the same document the API sends
 // with SendTaskSuccess.
 type Decision struct {
@@ -88,6 +108,8 @@ type Tasks interface {
 	Escalate(ctx context.Context, e store.Escalation) (domain.ApprovalTask, domain.ApprovalTask, error)
 	// Expire closes an OPEN task as EXPIRED.
 	Expire(ctx context.Context, id string) (domain.ApprovalTask, error)
+	// RescheduleTask moves an OPEN task's deadline to the end of the wait that holds its token.
+	RescheduleTask(ctx context.Context, id string, deadline time.Time) (domain.ApprovalTask, error)
 	// TasksOfActivation lists the activation's tasks.
 	TasksOfActivation(ctx context.Context, activationID string) ([]domain.ApprovalTask, error)
 }
@@ -169,6 +191,18 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 	return h.expire(ctx, call, a, base)
 }
 
+// recorded reports whether the activation has an approval step of the status whose detail
+// begins with prefix (the task it is about): a retried or redriven call records a task's
+// opening or escalation once, even when its deadline has moved since.
+func recorded(a domain.Activation, status, prefix string) bool {
+	for _, s := range a.Steps {
+		if s.Name == StepName && s.Status == status && strings.HasPrefix(s.Detail, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // taskBase is the id of the task's chain without its level: activation, kind and, for hr
 // tasks, the profile they are about ("act-1.expert_sourcing.p2").
 func taskBase(activationID string, kind domain.TaskKind, subject json.RawMessage) string {
@@ -234,7 +268,7 @@ func (h *Handler) open(ctx context.Context, call step.Call, a store.Current, in 
 		if err := step.Proceeding(a); err != nil {
 			return nil, err
 		}
-		if step.HasStep(a, StepName, "waiting", note) {
+		if recorded(a, "waiting", live.ID+": ") {
 			return nil, nil
 		}
 		return &store.Change{To: domain.StatusAwaitingApproval, Step: &domain.Step{Name: StepName, Status: "waiting", Detail: note},
@@ -246,6 +280,9 @@ func (h *Handler) open(ctx context.Context, call step.Call, a store.Current, in 
 	}
 	if changed || fresh {
 		step.Notify(ctx, h.events, h.runtime.Logger, step.EventTaskOpened, notice(live))
+	}
+	if live, err = h.rewait(ctx, call, a, live, now, in.Task.DeadlineSeconds); err != nil {
+		return Output{}, err
 	}
 	// The office may have cancelled while the task was being opened, after the API looked for
 	// open tasks to wake: then the wait would last until the deadline. Look once more.
@@ -355,7 +392,7 @@ func (h *Handler) escalate(ctx context.Context, call step.Call, a store.Current,
 		if err := step.Proceeding(a); err != nil {
 			return nil, err
 		}
-		if step.HasStep(a, StepName, "escalated", note) {
+		if recorded(a, "escalated", first.ID+" -> "+successor.ID+": ") {
 			return nil, nil
 		}
 		return &store.Change{To: domain.StatusAwaitingApproval, Step: &domain.Step{Name: StepName, Status: "escalated", Detail: note},
@@ -370,7 +407,59 @@ func (h *Handler) escalate(ctx context.Context, call step.Call, a store.Current,
 		h.runtime.Metric(registry.MetricApprovalTasksPastDeadline, 1)
 		step.Notify(ctx, h.events, h.runtime.Logger, step.EventTaskEscalated, notice(successor))
 	}
+	// A retried or redriven escalation waits a whole escalation period again.
+	if live, err = h.rewait(ctx, call, a, live, now, in.Task.EscalationSeconds); err != nil {
+		return Output{}, err
+	}
 	return Output{TaskID: live.ID, Status: string(live.Status), Deadline: live.Deadline}, nil
+}
+
+// rewait makes the live task's deadline agree with the wait that now holds its token, which
+// began at now and lasts waitSeconds (the state's TimeoutSecondsPath). A task made by this call
+// already has that deadline. One found by a retried or redriven call has the first call's: past
+// it, the wait ends at once with ApprovalDeadlinePassed (the workflow escalates or expires the
+// task, as it would have at the deadline); before it, the task gets the new wait's end as its
+// deadline, recorded in the audit trail. A task decided meanwhile is left as it is: the API
+// delivers that decision to the token this call stored.
+func (h *Handler) rewait(ctx context.Context, call step.Call, a store.Current, live domain.ApprovalTask, now time.Time, waitSeconds int64) (domain.ApprovalTask, error) {
+	if live.Status != domain.TaskOpen {
+		return live, nil
+	}
+	if !now.Before(live.Deadline) {
+		return live, &ApprovalDeadlinePassed{TaskID: live.ID, Message: fmt.Sprintf(
+			"task %s passed its deadline %s while the workflow was not waiting for it", live.ID, live.Deadline.Format(time.RFC3339))}
+	}
+	end := now.Add(time.Duration(waitSeconds) * time.Second)
+	if live.Deadline.Equal(end) {
+		return live, nil
+	}
+	before := live.Deadline
+	rescheduled, err := h.tasks.RescheduleTask(ctx, live.ID, end)
+	var notOpen *domain.TaskNotOpen
+	if errors.As(err, &notOpen) {
+		return rescheduled, nil
+	}
+	if err != nil {
+		return live, err
+	}
+	note := fmt.Sprintf("%s: %s %s until %s (its wait began again at %s)", rescheduled.ID, rescheduled.Role, rescheduled.Kind,
+		end.Format(time.RFC3339), now.Format(time.RFC3339))
+	if _, _, err := h.runtime.AdvanceFrom(ctx, a, func(a domain.Activation) (*store.Change, error) {
+		if err := step.Proceeding(a); err != nil {
+			return nil, err
+		}
+		if step.HasStep(a, StepName, "waiting", note) {
+			return nil, nil
+		}
+		return &store.Change{Step: &domain.Step{Name: StepName, Status: "waiting", Detail: note},
+			Events: []audit.Event{h.runtime.Event(call, a, audit.ActionTaskRescheduled, rescheduled.ID,
+				map[string]any{"task": rescheduled.ID, "deadline": before},
+				map[string]any{"task": rescheduled.ID, "deadline": end, "waitStarted": now, "escalationLevel": rescheduled.EscalationLevel})}}, nil
+	}); err != nil {
+		return rescheduled, err
+	}
+	step.Notify(ctx, h.events, h.runtime.Logger, step.EventTaskOpened, notice(rescheduled))
+	return rescheduled, nil
 }
 
 func (h *Handler) expire(ctx context.Context, call step.Call, a store.Current, base string) (Output, error) {

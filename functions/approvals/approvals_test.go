@@ -3,6 +3,7 @@ package approvals_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -196,5 +197,92 @@ func TestHRTasksAreOnePerProfile(t *testing.T) {
 	}
 	if len(ids) != 2 {
 		t.Fatalf("two profiles made tasks %v", ids)
+	}
+}
+
+// A redriven (or retried) wait runs its whole timeout again from the new call. Its task, found
+// open within its deadline, gets the new wait's end as its deadline, recorded; found open past
+// its deadline, the wait ends at once with ApprovalDeadlinePassed, which the workflow catches as
+// the timeout. The same holds for the escalated task and the escalation's wait.
+func TestARedrivenWaitAndItsTaskAgreeOnTheDeadline(t *testing.T) {
+	w := newWorld(t)
+	a := w.Activation(t, w.Request(), domain.StatusInProgress)
+	task := step.NewTask(domain.RoleSecurity, domain.KindSecurityClearance, w.Config)
+	var out approvals.Output
+	steptest.Invoke(t, w.handler, w.input(a, approvals.ActionOpen, task, "token-1")).MustSucceed(t, &out)
+	opened := w.Clock.Now()
+	if !out.Deadline.Equal(opened.Add(24 * time.Hour)) {
+		t.Fatalf("first deadline %s", out.Deadline)
+	}
+	if n := w.Actions(t, a.ID)[audit.ActionTaskRescheduled]; n != 0 {
+		t.Fatalf("a first open rescheduled %d times", n)
+	}
+
+	// Redriven 20 hours later: the wait lasts 24 hours from now, and so does the task.
+	w.Clock.Advance(20 * time.Hour)
+	redriven := w.Clock.Now()
+	steptest.Invoke(t, w.handler, w.input(a, approvals.ActionOpen, task, "token-2")).MustSucceed(t, &out)
+	stored, _ := w.Store.GetTask(w.Ctx, out.TaskID)
+	if !out.Deadline.Equal(redriven.Add(24*time.Hour)) || !stored.Deadline.Equal(out.Deadline) || stored.Status != domain.TaskOpen {
+		t.Fatalf("after the redrive: answered %s, stored %+v", out.Deadline, stored)
+	}
+	if token, _ := w.Store.TaskToken(w.Ctx, stored.ID); token != "token-2" {
+		t.Fatalf("token %q", token)
+	}
+	var rescheduled []audit.Event
+	for _, e := range w.Audit(t, a.ID) {
+		if e.Action == audit.ActionTaskRescheduled {
+			rescheduled = append(rescheduled, e)
+		}
+	}
+	if len(rescheduled) != 1 || rescheduled[0].Subject != stored.ID || !strings.Contains(string(rescheduled[0].Before), opened.Add(24*time.Hour).Format("2006-01-02T15:04")) ||
+		!strings.Contains(string(rescheduled[0].After), stored.Deadline.Format("2006-01-02T15:04")) {
+		t.Fatalf("rescheduled events %+v", rescheduled)
+	}
+	// The same call again (a retry at the same moment) changes nothing more.
+	steptest.Invoke(t, w.handler, w.input(a, approvals.ActionOpen, task, "token-3")).MustSucceed(t, &out)
+	if n := w.Actions(t, a.ID)[audit.ActionTaskRescheduled]; n != 1 || !out.Deadline.Equal(stored.Deadline) {
+		t.Fatalf("a second call at the same time: %d reschedules, deadline %s", n, out.Deadline)
+	}
+
+	// Redriven after the (new) deadline passed: no new wait; the timeout's path runs now.
+	w.Clock.Advance(25 * time.Hour)
+	steptest.Invoke(t, w.handler, w.input(a, approvals.ActionOpen, task, "token-4")).MustFail(t, "ApprovalDeadlinePassed")
+	if still, _ := w.Store.GetTask(w.Ctx, stored.ID); still.Status != domain.TaskOpen || !still.Deadline.Equal(stored.Deadline) {
+		t.Fatalf("the late open changed the task: %+v", still)
+	}
+	escalate := w.input(a, approvals.ActionEscalate, task, "token-5")
+	escalate.Level = 1
+	steptest.Invoke(t, w.handler, escalate).MustSucceed(t, &out)
+	escalatedAt := w.Clock.Now()
+	if !out.Deadline.Equal(escalatedAt.Add(24*time.Hour)) || out.TaskID == stored.ID {
+		t.Fatalf("escalation %+v", out)
+	}
+
+	// The escalation's wait redriven within its deadline, then after it.
+	w.Clock.Advance(10 * time.Hour)
+	escalate.TaskToken = "token-6"
+	steptest.Invoke(t, w.handler, escalate).MustSucceed(t, &out)
+	successor, _ := w.Store.GetTask(w.Ctx, out.TaskID)
+	if !successor.Deadline.Equal(w.Clock.Now().Add(24*time.Hour)) || successor.EscalationLevel != 1 {
+		t.Fatalf("the redriven escalation's task %+v", successor)
+	}
+	w.Clock.Advance(24 * time.Hour)
+	escalate.TaskToken = "token-7"
+	steptest.Invoke(t, w.handler, escalate).MustFail(t, "ApprovalDeadlinePassed")
+	if actions := w.Actions(t, a.ID); actions[audit.ActionTaskCreated] != 1 || actions[audit.ActionTaskEscalated] != 1 || actions[audit.ActionTaskRescheduled] != 2 {
+		t.Fatalf("audit = %v", actions)
+	}
+
+	// A decided task found by a redrive answers with its decision whatever the time.
+	b := w.Activation(t, w.Request(), domain.StatusInProgress)
+	steptest.Invoke(t, w.handler, w.input(b, approvals.ActionOpen, task, "b-1")).MustSucceed(t, &out)
+	if _, _, err := w.Store.Decide(w.Ctx, out.TaskID, domain.Decision{Outcome: domain.Approve, ActorID: "security-1", Role: domain.RoleSecurity}); err != nil {
+		t.Fatal(err)
+	}
+	w.Clock.Advance(48 * time.Hour)
+	steptest.Invoke(t, w.handler, w.input(b, approvals.ActionOpen, task, "b-2")).MustSucceed(t, nil)
+	if w.callbacks.success["b-2"] == "" {
+		t.Fatal("the decision was not sent to the redriven wait")
 	}
 }

@@ -48,6 +48,7 @@ const (
 	ActionTaskDecided         = "task.decided"
 	ActionTaskEscalated       = "task.escalated"
 	ActionTaskExpired         = "task.expired"
+	ActionTaskRescheduled     = "task.rescheduled"
 	ActionTaskReassigned      = "task.reassigned"
 	ActionDelegationCreated   = "delegation.created"
 	ActionRedrive             = "activation.redriven"
