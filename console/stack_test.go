@@ -37,12 +37,19 @@ type stack struct {
 // newStack starts the system with its own tables; it stops with the test.
 func newStack(t *testing.T) *stack {
 	t.Helper()
+	return newStackWith(t, nil)
+}
+
+// newStackWith starts the system with the options configure changes (a clock, a function
+// wrapper), after the ones every browser test uses.
+func newStackWith(t *testing.T, configure func(*localstack.Options)) *stack {
+	t.Helper()
 	suffix := make([]byte, 4)
 	if _, err := rand.Read(suffix); err != nil {
 		t.Fatal(err)
 	}
 	logs := &lockedWriter{buffer: &bytes.Buffer{}}
-	system, err := localstack.Start(context.Background(), localstack.Options{
+	options := localstack.Options{
 		DynamoDBEndpoint: dynamolocal.TestEndpoint(t),
 		TablePrefix:      "console-" + hex.EncodeToString(suffix) + "-",
 		Addr:             "127.0.0.1:0",
@@ -51,7 +58,11 @@ func newStack(t *testing.T) *stack {
 		Console: func(*localstack.System) (http.Handler, error) {
 			return console.Handler(), nil
 		},
-	})
+	}
+	if configure != nil {
+		configure(&options)
+	}
+	system, err := localstack.Start(context.Background(), options)
 	if err != nil {
 		t.Fatalf("start the system: %v", err)
 	}

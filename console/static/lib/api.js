@@ -92,3 +92,19 @@ export async function download(path, query, fallbackName) {
   window.setTimeout(() => URL.revokeObjectURL(link.href), 10000);
   return { name: link.download, bytes: blob.size };
 }
+
+let meCache = { token: null, value: null };
+
+/**
+ * me is GET /me for the signed-in user: who they are as the API sees them, and the scope of
+ * each action the policy table lets them take ({permissions: {action: scope}}). It is asked
+ * once per token; every call is still authorised by the API on its own.
+ */
+export async function me() {
+  const session = current();
+  const token = session ? session.token : null;
+  if (meCache.token === token && meCache.value) return meCache.value;
+  const value = await request('/me');
+  meCache = { token, value };
+  return value;
+}

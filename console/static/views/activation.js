@@ -1,10 +1,13 @@
 // One activation: where it is (status, priority, steps with their times), what it holds
 // (deployments, the fund release), and its whole history: the workflow's events and the audit
-// trail in one timeline. The office that asked for it may cancel it here.
+// trail in one timeline. The office that asked for it may cancel it here. When its workflow has
+// stopped at a step (a failure the workflow does not compensate, once its retries ran out), the
+// page says when, where and why in words, and offers an administrator to resume it (a redrive);
+// the office may still cancel it. What the user may do comes from GET /me.
 
 import { h, replace, humanize, money, dateTime, statusBadge, announce } from '../lib/dom.js';
 import { field, problemBox, showProblem, clearProblem } from '../lib/forms.js';
-import { request, ApiError } from '../lib/api.js';
+import { request, me, ApiError } from '../lib/api.js';
 import { inProgress } from './activations.js';
 
 function definitionList(entries) {
@@ -61,24 +64,131 @@ function timeline(items, source) {
     detailBlock(item.detail) || h('span', {}))));
 }
 
+/**
+ * whyStopped says in words why a workflow stopped, from its status and its error's name (the
+ * error names of the workflow's functions and of Step Functions itself).
+ */
+export function whyStopped(workflow) {
+  const error = workflow.error || '';
+  if (workflow.status === 'TIMED_OUT') return 'The workflow ran past its time limit before the activation was finished.';
+  if (workflow.status === 'ABORTED') return 'The workflow was stopped by hand.';
+  if (error === 'TransientError') {
+    return 'A service the step depends on kept failing (the database was overloaded or unavailable), and the step\'s automatic retries ran out.';
+  }
+  if (error.startsWith('Lambda.')) return 'The function that runs the step could not be run (the function service failed), and the automatic retries ran out.';
+  if (error === 'States.Timeout' || error === 'States.HeartbeatTimeout') return 'The step took longer than it is allowed to.';
+  if (error === 'States.Runtime' || error === 'States.DataLimitExceeded') return 'The workflow met data it could not handle: a fault of the system, not of the request.';
+  return 'The step failed on an error the workflow does not expect.';
+}
+
+/**
+ * stoppedStep is the state where the workflow stopped: the last failure in its events before the
+ * execution failed (null when the history is not known).
+ */
+export function stoppedStep(items) {
+  const failures = (items || []).filter((item) => item.source === 'workflow' && item.step
+    && /Failed$|TimedOut$/.test(item.type) && !/^Execution|^Map|^Parallel/.test(item.type));
+  return failures.length ? failures[failures.length - 1].step : null;
+}
+
+/** causeText shows a failure's cause: a function's error document as its message, else as it is. */
+function causeText(cause) {
+  try {
+    const document = JSON.parse(cause);
+    if (document && typeof document === 'object') return JSON.stringify(document, null, 2);
+  } catch {
+    // not JSON: shown as it is
+  }
+  return cause;
+}
+
+/** stateWords splits a state name such as "CheckCover" into "Check cover". */
+function stateWords(name) {
+  const spaced = String(name).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
+
 /** render draws one activation. */
 export async function render(context, [id]) {
-  const { main, can, user, poll, title } = context;
+  const { main, can, poll, title } = context;
   title(`Activation ${id}`);
+  // GET /me says what this user may do; the policy table of config.json is the fallback.
+  let who = null;
+  try {
+    who = await me();
+  } catch {
+    who = null;
+  }
+  const permitted = (action) => (who ? Boolean(who.permissions && who.permissions[action]) : can(action));
+  const office = who ? who.office || '' : context.user.office;
   const summary = h('section', { 'aria-labelledby': 'summary-heading' });
   const steps = h('section', { 'aria-labelledby': 'steps-heading' });
   const holdings = h('section', { 'aria-labelledby': 'holdings-heading' });
   const history = h('section', { 'aria-labelledby': 'history-heading' });
   const actions = h('div', { class: 'actions' });
   const head = h('div', { class: 'page-head' });
+  // The stopped workflow: what happened (redrawn with each refresh) and the answer of a resume
+  // that was refused (kept until the next try).
+  const stoppedBody = h('div', {});
+  const resumeProblem = problemBox();
+  const stopped = h('section', { id: 'workflow-state', class: 'stopped', 'aria-labelledby': 'workflow-heading', hidden: true },
+    stoppedBody, resumeProblem);
   let historySource = 'all';
   let lastHistory = [];
   let lastStatus = '';
+  let wasStalled = false;
+  let causeOpen = false;
 
   // Only a user who may cancel gets the dialog at all.
-  const cancelDialog = can('activations:cancel') ? buildCancelDialog(id, async () => {
+  const cancelDialog = permitted('activations:cancel') ? buildCancelDialog(id, async () => {
     await refresh();
   }) : null;
+  const canResume = permitted('activations:redrive');
+
+  const resume = async (event) => {
+    const button = event.currentTarget;
+    button.disabled = true;
+    clearProblem(stopped);
+    try {
+      await request(`/activations/${encodeURIComponent(id)}/redrive`, { method: 'POST' });
+      announce('The workflow is resumed from the step where it stopped.');
+      await refresh();
+    } catch (error) {
+      button.disabled = false;
+      showProblem(stopped, error instanceof ApiError ? error : new ApiError({ title: String(error) }, 0));
+    }
+  };
+
+  const drawStopped = (activation, cancellable) => {
+    const workflow = activation.workflow;
+    const stalled = Boolean(workflow && workflow.stalled);
+    if (stalled && !wasStalled) announce(`The workflow of activation ${id} has stopped.`);
+    wasStalled = stalled;
+    stopped.hidden = !stalled;
+    if (!stalled) {
+      replace(stoppedBody);
+      return;
+    }
+    const step = stoppedStep(lastHistory);
+    const holds = 'Nothing is lost: the activation keeps the money reserved for it, the experts booked and the approvals given.';
+    const next = canResume
+      ? 'Resume it to run the step that stopped again; the steps that completed do not run again.'
+      : 'An administrator can resume it from the step where it stopped.';
+    replace(stoppedBody,
+      h('h2', { id: 'workflow-heading' }, 'The workflow has stopped'),
+      h('p', { class: 'stopped-why' }, whyStopped(workflow)),
+      definitionList([
+        ['Stopped at', dateTime(workflow.stopDate)],
+        ['Step', step ? stateWords(step) : null],
+        ['Error', workflow.error ? h('code', {}, workflow.error) : null],
+        ['Resumed before', workflow.redriveCount ? [`${workflow.redriveCount} time${workflow.redriveCount === 1 ? '' : 's'}, last at `, dateTime(workflow.redriveDate)] : null],
+      ]),
+      h('p', {}, `${holds} ${next}`, cancellable ? ' The office can still cancel it: compensation then returns the money and releases the experts.' : ''),
+      workflow.cause ? h('details', { class: 'event-detail', id: 'workflow-cause', open: causeOpen, ontoggle: (event) => { causeOpen = event.currentTarget.open; } },
+        h('summary', {}, 'Technical detail'), h('pre', {}, causeText(workflow.cause))) : null,
+      canResume ? h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'primary', id: 'redrive-activation', onclick: resume }, 'Resume (redrive)')) : null);
+  };
 
   const drawHistory = () => {
     replace(history,
@@ -98,8 +208,9 @@ export async function render(context, [id]) {
     if (!context.current()) return false;
     if (lastStatus && lastStatus !== activation.status) announce(`Activation ${id} is now ${humanize(activation.status)}.`);
     lastStatus = activation.status;
-    const cancellable = cancelDialog !== null && activation.office === user.office
+    const cancellable = cancelDialog !== null && activation.office === office
       && inProgress(activation.status) && activation.status !== 'COMPENSATING' && !activation.cancelRequested;
+    const workflow = activation.workflow || null;
     replace(head,
       h('h1', {}, 'Activation ', h('span', { class: 'mono' }, activation.id)),
       h('span', { id: 'activation-status' }, statusBadge(activation.status)));
@@ -127,6 +238,8 @@ export async function render(context, [id]) {
         ['Demand reference', activation.demandReference || null],
         ['Justification', activation.justification],
         ['Security clearance', activation.clearance ? `${humanize(activation.clearance.decision)} (level ${activation.clearance.level})` : null],
+        ['Workflow', workflow ? h('span', { id: 'workflow-summary' }, workflow.stalled ? 'Stopped' : humanize(workflow.status),
+          workflow.redriveCount ? [`, resumed ${workflow.redriveCount} time${workflow.redriveCount === 1 ? '' : 's'} (last at `, dateTime(workflow.redriveDate), ')'] : '') : null],
         ['End date', activation.endDate || null],
         ['Requested at', dateTime(activation.createdAt)],
         ['Last change', dateTime(activation.updatedAt)],
@@ -134,7 +247,7 @@ export async function render(context, [id]) {
     replace(steps, h('h2', { id: 'steps-heading' }, 'Steps'), stepsTable(activation.steps));
     const fundSteps = (activation.steps || []).filter((s) => /fund|release|reserv/i.test(s.name));
     let ledger = null;
-    if (can('fund:read')) {
+    if (permitted('fund:read')) {
       try {
         const fund = await request('/fund', { query: { currency: activation.amount.currency, limit: 100 } });
         ledger = fund.ledger.filter((entry) => entry.activationId === activation.id);
@@ -156,17 +269,18 @@ export async function render(context, [id]) {
         h('tbody', {}, ledger.map((entry) => h('tr', {},
           h('td', {}, humanize(entry.kind)), h('td', { class: 'number' }, money(entry.amount, entry.currency)),
           h('td', { class: 'number' }, money(entry.delta, entry.currency)), h('td', {}, entry.actor), h('td', {}, dateTime(entry.at))))))) : null);
-    if (can('activations:history')) {
+    if (permitted('activations:history')) {
       const answer = await request(`/activations/${encodeURIComponent(id)}/history`);
       lastHistory = answer.items || [];
       drawHistory();
     } else {
       replace(history);
     }
+    drawStopped(activation, cancellable);
     return inProgress(activation.status);
   };
 
-  replace(main, head, actions, h('div', { class: 'detail-grid' }, summary, h('div', {}, steps, holdings)), history, cancelDialog ? cancelDialog.element : null);
+  replace(main, head, actions, stopped, h('div', { class: 'detail-grid' }, summary, h('div', {}, steps, holdings)), history, cancelDialog ? cancelDialog.element : null);
   const busy = await refresh();
   if (busy) poll(refresh, 3000);
 }
