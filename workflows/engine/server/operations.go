@@ -8,24 +8,18 @@ import (
 	"github.com/fasttrack/fasttrack/workflows/engine"
 )
 
+// The request types below mark the members an operation cannot do without with
+// `required:"true"`; operation refuses a request that lacks one, as AWS does.
+
 type createStateMachineRequest struct {
-	Name       string `json:"name"`
-	Definition string `json:"definition"`
-	RoleArn    string `json:"roleArn"`
+	Name       string `json:"name" required:"true"`
+	Definition string `json:"definition" required:"true"`
+	RoleArn    string `json:"roleArn" required:"true"`
 	Type       string `json:"type"`
 	Publish    bool   `json:"publish"`
 }
 
-func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, error) {
-	var in createStateMachineRequest
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	for _, f := range [][2]string{{"name", in.Name}, {"definition", in.Definition}, {"roleArn", in.RoleArn}} {
-		if err := required(f[0], f[1]); err != nil {
-			return nil, err
-		}
-	}
+func (s *Server) createStateMachine(ctx context.Context, in *createStateMachineRequest) (any, error) {
 	if in.Publish {
 		return nil, validation("publishing state machine versions is not supported by this engine")
 	}
@@ -40,7 +34,7 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 }
 
 type stateMachineRequest struct {
-	StateMachineArn string `json:"stateMachineArn"`
+	StateMachineArn string `json:"stateMachineArn" required:"true"`
 }
 
 type loggingConfiguration struct {
@@ -52,14 +46,7 @@ type tracingConfiguration struct {
 	Enabled bool `json:"enabled"`
 }
 
-func (s *Server) describeStateMachine(ctx context.Context, body []byte) (any, error) {
-	var in stateMachineRequest
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
-		return nil, err
-	}
+func (s *Server) describeStateMachine(ctx context.Context, in *stateMachineRequest) (any, error) {
 	d, err := s.engine.DescribeStateMachine(ctx, in.StateMachineArn)
 	if err != nil {
 		return nil, err
@@ -92,11 +79,7 @@ type listItem struct {
 	CreationDate    *epoch `json:"creationDate"`
 }
 
-func (s *Server) listStateMachines(ctx context.Context, body []byte) (any, error) {
-	var in pageRequest
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
+func (s *Server) listStateMachines(ctx context.Context, in *pageRequest) (any, error) {
 	items, token, err := s.engine.ListStateMachines(ctx, in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
@@ -111,19 +94,14 @@ func (s *Server) listStateMachines(ctx context.Context, body []byte) (any, error
 	}{out, token}, nil
 }
 
-func (s *Server) updateStateMachine(ctx context.Context, body []byte) (any, error) {
-	var in struct {
-		StateMachineArn string  `json:"stateMachineArn"`
-		Definition      *string `json:"definition"`
-		RoleArn         *string `json:"roleArn"`
-		Publish         bool    `json:"publish"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
-		return nil, err
-	}
+type updateStateMachineRequest struct {
+	StateMachineArn string  `json:"stateMachineArn" required:"true"`
+	Definition      *string `json:"definition"`
+	RoleArn         *string `json:"roleArn"`
+	Publish         bool    `json:"publish"`
+}
+
+func (s *Server) updateStateMachine(ctx context.Context, in *updateStateMachineRequest) (any, error) {
 	if in.Publish {
 		return nil, validation("publishing state machine versions is not supported by this engine")
 	}
@@ -137,14 +115,7 @@ func (s *Server) updateStateMachine(ctx context.Context, body []byte) (any, erro
 	}{stamp(out.UpdateDate), out.RevisionId}, nil
 }
 
-func (s *Server) deleteStateMachine(ctx context.Context, body []byte) (any, error) {
-	var in stateMachineRequest
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
-		return nil, err
-	}
+func (s *Server) deleteStateMachine(ctx context.Context, in *stateMachineRequest) (any, error) {
 	return struct{}{}, s.engine.DeleteStateMachine(ctx, in.StateMachineArn)
 }
 
@@ -155,17 +126,12 @@ type diagnostic struct {
 	Location string `json:"location,omitempty"`
 }
 
-func (s *Server) validateStateMachineDefinition(ctx context.Context, body []byte) (any, error) {
-	var in struct {
-		Definition string `json:"definition"`
-		MaxResults int    `json:"maxResults"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := required("definition", in.Definition); err != nil {
-		return nil, err
-	}
+type validateDefinitionRequest struct {
+	Definition string `json:"definition" required:"true"`
+	MaxResults int    `json:"maxResults"`
+}
+
+func (s *Server) validateStateMachineDefinition(_ context.Context, in *validateDefinitionRequest) (any, error) {
 	diagnostics := []diagnostic{}
 	_, err := engine.Compile(in.Definition)
 	var de *engine.DefinitionError
@@ -194,18 +160,13 @@ func (s *Server) validateStateMachineDefinition(ctx context.Context, body []byte
 	}{result, diagnostics, truncated}, nil
 }
 
-func (s *Server) startExecution(ctx context.Context, body []byte) (any, error) {
-	var in struct {
-		StateMachineArn string  `json:"stateMachineArn"`
-		Name            string  `json:"name"`
-		Input           *string `json:"input"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
-		return nil, err
-	}
+type startExecutionRequest struct {
+	StateMachineArn string  `json:"stateMachineArn" required:"true"`
+	Name            string  `json:"name"`
+	Input           *string `json:"input"`
+}
+
+func (s *Server) startExecution(ctx context.Context, in *startExecutionRequest) (any, error) {
 	out, err := s.engine.StartExecution(ctx, engine.StartExecutionInput{StateMachineArn: in.StateMachineArn, Name: in.Name, Input: in.Input})
 	if err != nil {
 		return nil, err
@@ -217,21 +178,14 @@ func (s *Server) startExecution(ctx context.Context, body []byte) (any, error) {
 }
 
 type executionRequest struct {
-	ExecutionArn string `json:"executionArn"`
+	ExecutionArn string `json:"executionArn" required:"true"`
 }
 
 type included struct {
 	Included bool `json:"included"`
 }
 
-func (s *Server) describeExecution(ctx context.Context, body []byte) (any, error) {
-	var in executionRequest
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := required("executionArn", in.ExecutionArn); err != nil {
-		return nil, err
-	}
+func (s *Server) describeExecution(ctx context.Context, in *executionRequest) (any, error) {
 	d, err := s.engine.DescribeExecution(ctx, in.ExecutionArn)
 	if err != nil {
 		return nil, err
@@ -276,22 +230,22 @@ type executionItem struct {
 	RedriveDate     *epoch `json:"redriveDate,omitempty"`
 }
 
-func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
-	var in struct {
-		StateMachineArn string `json:"stateMachineArn"`
-		StatusFilter    string `json:"statusFilter"`
-		MaxResults      int    `json:"maxResults"`
-		NextToken       string `json:"nextToken"`
-		MapRunArn       string `json:"mapRunArn"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
+// listExecutionsRequest marks no member required: on AWS a mapRunArn may stand in for the
+// stateMachineArn, so the refusal of Map Runs comes before the check for the state machine.
+type listExecutionsRequest struct {
+	StateMachineArn string `json:"stateMachineArn"`
+	StatusFilter    string `json:"statusFilter"`
+	MaxResults      int    `json:"maxResults"`
+	NextToken       string `json:"nextToken"`
+	MapRunArn       string `json:"mapRunArn"`
+}
+
+func (s *Server) listExecutions(ctx context.Context, in *listExecutionsRequest) (any, error) {
 	if in.MapRunArn != "" {
 		return nil, validation("Map Runs (Distributed Map) are not supported by this engine")
 	}
-	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
-		return nil, err
+	if in.StateMachineArn == "" {
+		return nil, missing("stateMachineArn")
 	}
 	items, token, err := s.engine.ListExecutions(ctx, engine.ListExecutionsInput{StateMachineArn: in.StateMachineArn,
 		StatusFilter: engine.Status(in.StatusFilter), MaxResults: in.MaxResults, NextToken: in.NextToken})
@@ -308,18 +262,13 @@ func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
 	}{out, token}, nil
 }
 
-func (s *Server) stopExecution(ctx context.Context, body []byte) (any, error) {
-	var in struct {
-		ExecutionArn string `json:"executionArn"`
-		Error        string `json:"error"`
-		Cause        string `json:"cause"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := required("executionArn", in.ExecutionArn); err != nil {
-		return nil, err
-	}
+type stopExecutionRequest struct {
+	ExecutionArn string `json:"executionArn" required:"true"`
+	Error        string `json:"error"`
+	Cause        string `json:"cause"`
+}
+
+func (s *Server) stopExecution(ctx context.Context, in *stopExecutionRequest) (any, error) {
 	stop, err := s.engine.StopExecution(ctx, in.ExecutionArn, in.Error, in.Cause)
 	if err != nil {
 		return nil, err
@@ -337,20 +286,15 @@ type historyEvent struct {
 	engine.EventDetails
 }
 
-func (s *Server) getExecutionHistory(ctx context.Context, body []byte) (any, error) {
-	var in struct {
-		ExecutionArn         string `json:"executionArn"`
-		MaxResults           int    `json:"maxResults"`
-		ReverseOrder         bool   `json:"reverseOrder"`
-		NextToken            string `json:"nextToken"`
-		IncludeExecutionData *bool  `json:"includeExecutionData"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := required("executionArn", in.ExecutionArn); err != nil {
-		return nil, err
-	}
+type historyRequest struct {
+	ExecutionArn         string `json:"executionArn" required:"true"`
+	MaxResults           int    `json:"maxResults"`
+	ReverseOrder         bool   `json:"reverseOrder"`
+	NextToken            string `json:"nextToken"`
+	IncludeExecutionData *bool  `json:"includeExecutionData"`
+}
+
+func (s *Server) getExecutionHistory(ctx context.Context, in *historyRequest) (any, error) {
 	events, token, err := s.engine.GetExecutionHistory(ctx, engine.GetExecutionHistoryInput{ExecutionArn: in.ExecutionArn,
 		MaxResults: in.MaxResults, NextToken: in.NextToken, ReverseOrder: in.ReverseOrder, IncludeExecutionData: in.IncludeExecutionData})
 	if err != nil {
@@ -366,57 +310,34 @@ func (s *Server) getExecutionHistory(ctx context.Context, body []byte) (any, err
 	}{out, token}, nil
 }
 
-type tokenRequest struct {
-	TaskToken string `json:"taskToken"`
-	Output    string `json:"output"`
+type taskSuccessRequest struct {
+	TaskToken string `json:"taskToken" required:"true"`
+	Output    string `json:"output" required:"true"`
+}
+
+func (s *Server) sendTaskSuccess(ctx context.Context, in *taskSuccessRequest) (any, error) {
+	return struct{}{}, s.engine.SendTaskSuccess(ctx, in.TaskToken, in.Output)
+}
+
+type taskFailureRequest struct {
+	TaskToken string `json:"taskToken" required:"true"`
 	Error     string `json:"error"`
 	Cause     string `json:"cause"`
 }
 
-func (s *Server) sendTaskSuccess(ctx context.Context, body []byte) (any, error) {
-	var in tokenRequest
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := required("taskToken", in.TaskToken); err != nil {
-		return nil, err
-	}
-	if err := required("output", in.Output); err != nil {
-		return nil, err
-	}
-	return struct{}{}, s.engine.SendTaskSuccess(ctx, in.TaskToken, in.Output)
-}
-
-func (s *Server) sendTaskFailure(ctx context.Context, body []byte) (any, error) {
-	var in tokenRequest
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := required("taskToken", in.TaskToken); err != nil {
-		return nil, err
-	}
+func (s *Server) sendTaskFailure(ctx context.Context, in *taskFailureRequest) (any, error) {
 	return struct{}{}, s.engine.SendTaskFailure(ctx, in.TaskToken, in.Error, in.Cause)
 }
 
-func (s *Server) sendTaskHeartbeat(ctx context.Context, body []byte) (any, error) {
-	var in tokenRequest
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := required("taskToken", in.TaskToken); err != nil {
-		return nil, err
-	}
+type taskHeartbeatRequest struct {
+	TaskToken string `json:"taskToken" required:"true"`
+}
+
+func (s *Server) sendTaskHeartbeat(ctx context.Context, in *taskHeartbeatRequest) (any, error) {
 	return struct{}{}, s.engine.SendTaskHeartbeat(ctx, in.TaskToken)
 }
 
-func (s *Server) redriveExecution(ctx context.Context, body []byte) (any, error) {
-	var in executionRequest
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := required("executionArn", in.ExecutionArn); err != nil {
-		return nil, err
-	}
+func (s *Server) redriveExecution(ctx context.Context, in *executionRequest) (any, error) {
 	when, err := s.engine.RedriveExecution(ctx, in.ExecutionArn)
 	if err != nil {
 		return nil, err
@@ -426,14 +347,7 @@ func (s *Server) redriveExecution(ctx context.Context, body []byte) (any, error)
 	}{stamp(when)}, nil
 }
 
-func (s *Server) describeStateMachineForExecution(ctx context.Context, body []byte) (any, error) {
-	var in executionRequest
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := required("executionArn", in.ExecutionArn); err != nil {
-		return nil, err
-	}
+func (s *Server) describeStateMachineForExecution(ctx context.Context, in *executionRequest) (any, error) {
 	d, err := s.engine.DescribeStateMachineForExecution(ctx, in.ExecutionArn)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -48,22 +49,22 @@ func New(e *engine.Engine, opts Options) *Server {
 	}
 	s := &Server{engine: e, log: opts.Logger}
 	s.ops = map[string]func(context.Context, []byte) (any, error){
-		"CreateStateMachine":               s.createStateMachine,
-		"DescribeStateMachine":             s.describeStateMachine,
-		"ListStateMachines":                s.listStateMachines,
-		"UpdateStateMachine":               s.updateStateMachine,
-		"DeleteStateMachine":               s.deleteStateMachine,
-		"ValidateStateMachineDefinition":   s.validateStateMachineDefinition,
-		"StartExecution":                   s.startExecution,
-		"DescribeExecution":                s.describeExecution,
-		"ListExecutions":                   s.listExecutions,
-		"StopExecution":                    s.stopExecution,
-		"GetExecutionHistory":              s.getExecutionHistory,
-		"SendTaskSuccess":                  s.sendTaskSuccess,
-		"SendTaskFailure":                  s.sendTaskFailure,
-		"SendTaskHeartbeat":                s.sendTaskHeartbeat,
-		"RedriveExecution":                 s.redriveExecution,
-		"DescribeStateMachineForExecution": s.describeStateMachineForExecution,
+		"CreateStateMachine":               operation(s.createStateMachine),
+		"DescribeStateMachine":             operation(s.describeStateMachine),
+		"ListStateMachines":                operation(s.listStateMachines),
+		"UpdateStateMachine":               operation(s.updateStateMachine),
+		"DeleteStateMachine":               operation(s.deleteStateMachine),
+		"ValidateStateMachineDefinition":   operation(s.validateStateMachineDefinition),
+		"StartExecution":                   operation(s.startExecution),
+		"DescribeExecution":                operation(s.describeExecution),
+		"ListExecutions":                   operation(s.listExecutions),
+		"StopExecution":                    operation(s.stopExecution),
+		"GetExecutionHistory":              operation(s.getExecutionHistory),
+		"SendTaskSuccess":                  operation(s.sendTaskSuccess),
+		"SendTaskFailure":                  operation(s.sendTaskFailure),
+		"SendTaskHeartbeat":                operation(s.sendTaskHeartbeat),
+		"RedriveExecution":                 operation(s.redriveExecution),
+		"DescribeStateMachineForExecution": operation(s.describeStateMachineForExecution),
 	}
 	return s
 }
@@ -151,19 +152,49 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	_, _ = w.Write(payload)
 }
 
-// decode reads a request, refusing what is not a JSON object.
-func decode(body []byte, v any) error {
-	if err := json.Unmarshal(body, v); err != nil {
-		return &apiError{status: http.StatusBadRequest, code: "SerializationException", message: "the request is not valid JSON for this operation: " + err.Error()}
+// operation adapts a handler of one request type to the operation table: it decodes the body
+// into the request and refuses it if a member tagged `required:"true"` is missing (its zero
+// value), before the handler sees it.
+func operation[Request any](handle func(context.Context, *Request) (any, error)) func(context.Context, []byte) (any, error) {
+	required := requiredMembers(reflect.TypeFor[Request]())
+	return func(ctx context.Context, body []byte) (any, error) {
+		var in Request
+		if err := json.Unmarshal(body, &in); err != nil {
+			return nil, &apiError{status: http.StatusBadRequest, code: "SerializationException", message: "the request is not valid JSON for this operation: " + err.Error()}
+		}
+		members := reflect.ValueOf(&in).Elem()
+		for _, m := range required {
+			if members.Field(m.index).IsZero() {
+				return nil, missing(m.name)
+			}
+		}
+		return handle(ctx, &in)
 	}
-	return nil
 }
 
-func required(name, value string) error {
-	if value == "" {
-		return validation("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", name)
+// member is a required member of a request: its field and its name in JSON.
+type member struct {
+	index int
+	name  string
+}
+
+// requiredMembers lists the members of a request struct tagged `required:"true"`, in field
+// order (the first missing one is reported).
+func requiredMembers(t reflect.Type) []member {
+	var out []member
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Tag.Get("required") == "true" {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			out = append(out, member{index: i, name: name})
+		}
 	}
-	return nil
+	return out
+}
+
+// missing is AWS's refusal of a request without a required member.
+func missing(name string) error {
+	return validation("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", name)
 }
 
 // epoch is a timestamp as the JSON 1.0 protocol writes it: seconds since the epoch, with

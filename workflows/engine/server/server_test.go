@@ -426,6 +426,9 @@ func TestUnknownOperationAndMalformedRequests(t *testing.T) {
 		{"Other.DescribeExecution", `{}`, "UnknownOperationException"},
 		{"AWSStepFunctions.DescribeExecution", `{"executionArn":`, "SerializationException"},
 		{"AWSStepFunctions.DescribeExecution", `{}`, "ValidationException"},
+		{"AWSStepFunctions.SendTaskSuccess", `{"taskToken":"t"}`, "ValidationException"},
+		{"AWSStepFunctions.CreateStateMachine", `{"name":"n","definition":"{}"}`, "ValidationException"},
+		{"AWSStepFunctions.ListExecutions", `{"mapRunArn":"m"}`, "ValidationException"},
 	} {
 		req := httptest.NewRequest("POST", "/", strings.NewReader(c.body))
 		req.Header.Set("X-Amz-Target", c.target)
