@@ -30,7 +30,7 @@ type DynamoDB interface {
 
 var _ DynamoDB = (*dynamodb.Client)(nil)
 
-// Parameters each action accepts, as in the DynamoDB API.
+// The item actions this package runs, and the parameters each accepts, as in the DynamoDB API.
 var dynamoParameters = map[string]map[string]bool{
 	"getItem": set("TableName", "Key", "ConsistentRead", "ProjectionExpression", "ExpressionAttributeNames", "ReturnConsumedCapacity"),
 	"putItem": set("TableName", "Item", "ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues",
@@ -139,7 +139,54 @@ func (r *request) item(name string, required bool) map[string]types.AttributeVal
 	return out
 }
 
+// itemRequest is the Parameters of an item action, read and checked once for all four
+// actions. Each action passes on the members its API has; a parameter that its API lacks was
+// refused as unsupported, so the other members are empty.
+type itemRequest struct {
+	table, update, condition, projection *string
+	key, item, values                    map[string]types.AttributeValue
+	names                                map[string]string
+	consistentRead                       *bool
+	returnValues                         types.ReturnValue
+	returnCapacity                       types.ReturnConsumedCapacity
+	returnMetrics                        types.ReturnItemCollectionMetrics
+	returnOnConditionFailure             types.ReturnValuesOnConditionCheckFailure
+}
+
+// read reads every parameter an item action may have; allowed are the action's own. Key and
+// Item are required wherever the action takes them.
+func (r *request) read(allowed map[string]bool) itemRequest {
+	return itemRequest{
+		table:                    r.required("TableName"),
+		key:                      r.item("Key", allowed["Key"]),
+		item:                     r.item("Item", allowed["Item"]),
+		update:                   r.str("UpdateExpression"),
+		condition:                r.str("ConditionExpression"),
+		consistentRead:           r.boolean("ConsistentRead"),
+		projection:               r.str("ProjectionExpression"),
+		names:                    r.names(),
+		values:                   r.item("ExpressionAttributeValues", false),
+		returnValues:             types.ReturnValue(deref(r.str("ReturnValues"))),
+		returnCapacity:           types.ReturnConsumedCapacity(deref(r.str("ReturnConsumedCapacity"))),
+		returnMetrics:            types.ReturnItemCollectionMetrics(deref(r.str("ReturnItemCollectionMetrics"))),
+		returnOnConditionFailure: types.ReturnValuesOnConditionCheckFailure(deref(r.str("ReturnValuesOnConditionCheckFailure"))),
+	}
+}
+
+// itemAnswer is what every item action answers: an item (getItem's Item, the others'
+// Attributes), the capacity consumed, and the response metadata with the request id.
+type itemAnswer struct {
+	field    string
+	item     map[string]types.AttributeValue
+	capacity *types.ConsumedCapacity
+	meta     smithymiddleware.Metadata
+}
+
 func runDynamoDB(ctx context.Context, client DynamoDB, action string, params any) (any, error) {
+	allowed, known := dynamoParameters[action]
+	if !known {
+		return nil, states.NewError(states.ErrRuntime, "unsupported DynamoDB action "+action)
+	}
 	parameters, ok := params.(*jsonvalue.Object)
 	if !ok {
 		return nil, states.NewError(states.ErrRuntime, fmt.Sprintf("dynamodb:%s needs Parameters (an object)", action))
@@ -148,7 +195,6 @@ func runDynamoDB(ctx context.Context, client DynamoDB, action string, params any
 	// lists its keys in byte order.
 	obj := jsonvalue.ToGo(parameters).(map[string]any)
 	r := &request{action: action, params: obj}
-	allowed := dynamoParameters[action]
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
 		keys = append(keys, k)
@@ -159,87 +205,62 @@ func runDynamoDB(ctx context.Context, client DynamoDB, action string, params any
 			r.fail("the parameter %q is not supported", k)
 		}
 	}
-	table := r.required("TableName")
-	var (
-		out  map[string]any
-		meta smithymiddleware.Metadata
-		err  error
-	)
-	switch action {
-	case "getItem":
-		in := &dynamodb.GetItemInput{TableName: table, Key: r.item("Key", true), ConsistentRead: r.boolean("ConsistentRead"),
-			ProjectionExpression: r.str("ProjectionExpression"), ExpressionAttributeNames: r.names(),
-			ReturnConsumedCapacity: types.ReturnConsumedCapacity(deref(r.str("ReturnConsumedCapacity")))}
-		if r.err != nil {
-			return nil, r.err
-		}
-		var res *dynamodb.GetItemOutput
-		if res, err = client.GetItem(ctx, in); err == nil {
-			out, meta = map[string]any{}, res.ResultMetadata
-			putItemMap(out, "Item", res.Item)
-			putCapacity(out, res.ConsumedCapacity)
-		}
-	case "putItem":
-		in := &dynamodb.PutItemInput{TableName: table, Item: r.item("Item", true), ConditionExpression: r.str("ConditionExpression"),
-			ExpressionAttributeNames: r.names(), ExpressionAttributeValues: r.item("ExpressionAttributeValues", false),
-			ReturnValues:                        types.ReturnValue(deref(r.str("ReturnValues"))),
-			ReturnConsumedCapacity:              types.ReturnConsumedCapacity(deref(r.str("ReturnConsumedCapacity"))),
-			ReturnItemCollectionMetrics:         types.ReturnItemCollectionMetrics(deref(r.str("ReturnItemCollectionMetrics"))),
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailure(deref(r.str("ReturnValuesOnConditionCheckFailure")))}
-		if r.err != nil {
-			return nil, r.err
-		}
-		var res *dynamodb.PutItemOutput
-		if res, err = client.PutItem(ctx, in); err == nil {
-			out, meta = map[string]any{}, res.ResultMetadata
-			putItemMap(out, "Attributes", res.Attributes)
-			putCapacity(out, res.ConsumedCapacity)
-		}
-	case "updateItem":
-		in := &dynamodb.UpdateItemInput{TableName: table, Key: r.item("Key", true), UpdateExpression: r.str("UpdateExpression"),
-			ConditionExpression: r.str("ConditionExpression"), ExpressionAttributeNames: r.names(),
-			ExpressionAttributeValues:           r.item("ExpressionAttributeValues", false),
-			ReturnValues:                        types.ReturnValue(deref(r.str("ReturnValues"))),
-			ReturnConsumedCapacity:              types.ReturnConsumedCapacity(deref(r.str("ReturnConsumedCapacity"))),
-			ReturnItemCollectionMetrics:         types.ReturnItemCollectionMetrics(deref(r.str("ReturnItemCollectionMetrics"))),
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailure(deref(r.str("ReturnValuesOnConditionCheckFailure")))}
-		if r.err != nil {
-			return nil, r.err
-		}
-		var res *dynamodb.UpdateItemOutput
-		if res, err = client.UpdateItem(ctx, in); err == nil {
-			out, meta = map[string]any{}, res.ResultMetadata
-			putItemMap(out, "Attributes", res.Attributes)
-			putCapacity(out, res.ConsumedCapacity)
-		}
-	case "deleteItem":
-		in := &dynamodb.DeleteItemInput{TableName: table, Key: r.item("Key", true), ConditionExpression: r.str("ConditionExpression"),
-			ExpressionAttributeNames: r.names(), ExpressionAttributeValues: r.item("ExpressionAttributeValues", false),
-			ReturnValues:                        types.ReturnValue(deref(r.str("ReturnValues"))),
-			ReturnConsumedCapacity:              types.ReturnConsumedCapacity(deref(r.str("ReturnConsumedCapacity"))),
-			ReturnItemCollectionMetrics:         types.ReturnItemCollectionMetrics(deref(r.str("ReturnItemCollectionMetrics"))),
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailure(deref(r.str("ReturnValuesOnConditionCheckFailure")))}
-		if r.err != nil {
-			return nil, r.err
-		}
-		var res *dynamodb.DeleteItemOutput
-		if res, err = client.DeleteItem(ctx, in); err == nil {
-			out, meta = map[string]any{}, res.ResultMetadata
-			putItemMap(out, "Attributes", res.Attributes)
-			putCapacity(out, res.ConsumedCapacity)
-		}
-	default:
-		return nil, states.NewError(states.ErrRuntime, "unsupported DynamoDB action "+action)
+	q := r.read(allowed)
+	if r.err != nil {
+		return nil, r.err
 	}
+	answer, err := callItemAction(ctx, client, action, &q)
 	if err != nil {
 		return nil, dynamoError(err)
 	}
-	requestID, _ := awsmiddleware.GetRequestIDMetadata(meta)
-	headers := map[string]any{"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": requestID}
-	all := map[string]any{"Content-Type": []any{"application/x-amz-json-1.0"}, "x-amzn-RequestId": []any{requestID}}
-	out["SdkHttpMetadata"] = map[string]any{"AllHttpHeaders": all, "HttpHeaders": headers, "HttpStatusCode": jsonNumber(200)}
-	out["SdkResponseMetadata"] = map[string]any{"RequestId": requestID}
+	out := map[string]any{}
+	if answer.item != nil {
+		out[answer.field] = fromAttributeMap(answer.item)
+	}
+	putCapacity(out, answer.capacity)
+	requestID, _ := awsmiddleware.GetRequestIDMetadata(answer.meta)
+	putSdkMetadata(out, requestID, 200, map[string]any{"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": requestID})
 	return jsonvalue.FromGo(out), nil
+}
+
+// callItemAction makes the call of a known item action with the members its API has.
+func callItemAction(ctx context.Context, client DynamoDB, action string, q *itemRequest) (itemAnswer, error) {
+	switch action {
+	case "getItem":
+		res, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: q.table, Key: q.key, ConsistentRead: q.consistentRead,
+			ProjectionExpression: q.projection, ExpressionAttributeNames: q.names, ReturnConsumedCapacity: q.returnCapacity})
+		if err != nil {
+			return itemAnswer{}, err
+		}
+		return itemAnswer{"Item", res.Item, res.ConsumedCapacity, res.ResultMetadata}, nil
+	case "putItem":
+		res, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: q.table, Item: q.item, ConditionExpression: q.condition,
+			ExpressionAttributeNames: q.names, ExpressionAttributeValues: q.values, ReturnValues: q.returnValues,
+			ReturnConsumedCapacity: q.returnCapacity, ReturnItemCollectionMetrics: q.returnMetrics,
+			ReturnValuesOnConditionCheckFailure: q.returnOnConditionFailure})
+		if err != nil {
+			return itemAnswer{}, err
+		}
+		return itemAnswer{"Attributes", res.Attributes, res.ConsumedCapacity, res.ResultMetadata}, nil
+	case "updateItem":
+		res, err := client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: q.table, Key: q.key, UpdateExpression: q.update,
+			ConditionExpression: q.condition, ExpressionAttributeNames: q.names, ExpressionAttributeValues: q.values,
+			ReturnValues: q.returnValues, ReturnConsumedCapacity: q.returnCapacity, ReturnItemCollectionMetrics: q.returnMetrics,
+			ReturnValuesOnConditionCheckFailure: q.returnOnConditionFailure})
+		if err != nil {
+			return itemAnswer{}, err
+		}
+		return itemAnswer{"Attributes", res.Attributes, res.ConsumedCapacity, res.ResultMetadata}, nil
+	default: // deleteItem: runDynamoDB knows no other action.
+		res, err := client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: q.table, Key: q.key, ConditionExpression: q.condition,
+			ExpressionAttributeNames: q.names, ExpressionAttributeValues: q.values, ReturnValues: q.returnValues,
+			ReturnConsumedCapacity: q.returnCapacity, ReturnItemCollectionMetrics: q.returnMetrics,
+			ReturnValuesOnConditionCheckFailure: q.returnOnConditionFailure})
+		if err != nil {
+			return itemAnswer{}, err
+		}
+		return itemAnswer{"Attributes", res.Attributes, res.ConsumedCapacity, res.ResultMetadata}, nil
+	}
 }
 
 func deref(s *string) string {
@@ -267,12 +288,6 @@ func dynamoError(err error) error {
 		return err
 	}
 	return states.NewError("DynamoDB.SdkClientException", err.Error())
-}
-
-func putItemMap(out map[string]any, key string, item map[string]types.AttributeValue) {
-	if item != nil {
-		out[key] = fromAttributeMap(item)
-	}
 }
 
 func putCapacity(out map[string]any, c *types.ConsumedCapacity) {

@@ -44,8 +44,6 @@ type Resource struct {
 	HistoryName string
 }
 
-var dynamoActions = map[string]bool{"getItem": true, "putItem": true, "updateItem": true, "deleteItem": true}
-
 // ParseResource recognises a Task resource this package can run, and says clearly why when it
 // cannot.
 func ParseResource(arn string) (*Resource, error) {
@@ -87,7 +85,7 @@ func ParseResource(arn string) (*Resource, error) {
 		switch {
 		case service == "lambda" && action == "invoke":
 			r.Kind = KindLambdaInvoke
-		case service == "dynamodb" && dynamoActions[action]:
+		case service == "dynamodb" && dynamoParameters[action] != nil:
 			if r.WaitForTaskToken {
 				return nil, fmt.Errorf("resource %q: dynamodb:%s does not support .waitForTaskToken", arn, action)
 			}

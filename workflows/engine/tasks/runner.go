@@ -147,21 +147,19 @@ func invokeResponse(requestID string, at time.Time, status int, payload any, len
 		"x-amzn-Remapped-Content-Length": "0",
 		"x-amzn-RequestId":               requestID,
 	}
+	out := map[string]any{"ExecutedVersion": "$LATEST", "Payload": nil, "StatusCode": jsonNumber(status)}
+	putSdkMetadata(out, requestID, status, headers)
+	// The payload is set after the conversion, which would otherwise look into it.
+	return jsonvalue.FromGo(out).(*jsonvalue.Object).With("Payload", payload)
+}
+
+// putSdkMetadata adds the HTTP metadata that Step Functions puts in an integration's result:
+// the headers once as values and once as lists of values, the status, and the request id.
+func putSdkMetadata(out map[string]any, requestID string, status int, headers map[string]any) {
 	all := make(map[string]any, len(headers))
 	for k, v := range headers {
 		all[k] = []any{v}
 	}
-	// The payload is set after the conversion, which would otherwise look into it.
-	response := jsonvalue.FromGo(map[string]any{
-		"ExecutedVersion": "$LATEST",
-		"Payload":         nil,
-		"SdkHttpMetadata": map[string]any{
-			"AllHttpHeaders": all,
-			"HttpHeaders":    headers,
-			"HttpStatusCode": jsonNumber(status),
-		},
-		"SdkResponseMetadata": map[string]any{"RequestId": requestID},
-		"StatusCode":          jsonNumber(status),
-	}).(*jsonvalue.Object)
-	return response.With("Payload", payload)
+	out["SdkHttpMetadata"] = map[string]any{"AllHttpHeaders": all, "HttpHeaders": headers, "HttpStatusCode": jsonNumber(status)}
+	out["SdkResponseMetadata"] = map[string]any{"RequestId": requestID}
 }
