@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -420,6 +421,16 @@ func (p *parser) stringField(v any, loc, state, field string) string {
 	return s
 }
 
+// onlyFields refuses every field of obj (a retrier, a catcher, a branch: an entry of the
+// state's field) that is not one of allowed.
+func (p *parser) onlyFields(obj *object, loc, state, field string, allowed ...string) {
+	for _, key := range obj.keys {
+		if !slices.Contains(allowed, key) {
+			p.schema(loc, state, field, "Field '%s' is not supported", key)
+		}
+	}
+}
+
 // integer returns v as an int64 if it is a JSON number with an integral value.
 func integer(v any) (int64, bool) {
 	n, ok := v.(json.Number)
@@ -581,13 +592,8 @@ func (p *parser) retry(s *State, obj *object, loc string) {
 			continue
 		}
 		r := &Retrier{IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2.0}
-		for _, key := range robj.keys {
-			switch key {
-			case "ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment":
-			default:
-				p.schema(rloc, s.Name, "Retry", "Field '%s' is not supported", key)
-			}
-		}
+		p.onlyFields(robj, rloc, s.Name, "Retry",
+			"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment")
 		r.ErrorEquals = p.errorEquals(robj, rloc, s.Name, "Retry", i == len(arr)-1)
 		if v, ok := robj.get("IntervalSeconds"); ok {
 			r.IntervalSeconds, _ = p.positiveInt(v, rloc+"/IntervalSeconds", s.Name, "IntervalSeconds", 1, maxSeconds)
@@ -638,13 +644,7 @@ func (p *parser) catch(s *State, obj *object, loc string) {
 			continue
 		}
 		c := &Catcher{}
-		for _, key := range cobj.keys {
-			switch key {
-			case "ErrorEquals", "Next", "ResultPath", "Comment":
-			default:
-				p.schema(cloc, s.Name, "Catch", "Field '%s' is not supported", key)
-			}
-		}
+		p.onlyFields(cobj, cloc, s.Name, "Catch", "ErrorEquals", "Next", "ResultPath", "Comment")
 		c.ErrorEquals = p.errorEquals(cobj, cloc, s.Name, "Catch", i == len(arr)-1)
 		if v, ok := cobj.get("Next"); ok {
 			c.NextName = p.stringField(v, cloc+"/Next", s.Name, "Next")
@@ -674,28 +674,8 @@ func (p *parser) task(s *State, obj *object, loc string) {
 			}
 		}
 	}
-	timeout, hasTimeout := obj.get("TimeoutSeconds")
-	timeoutPath, hasTimeoutPath := obj.get("TimeoutSecondsPath")
-	if hasTimeout && hasTimeoutPath {
-		p.schema(loc, s.Name, "TimeoutSeconds", "There should only be one of the following fields: [TimeoutSeconds, TimeoutSecondsPath]")
-	}
-	if hasTimeout {
-		s.TimeoutSeconds, _ = p.positiveInt(timeout, loc+"/TimeoutSeconds", s.Name, "TimeoutSeconds", 1, maxSeconds)
-	}
-	if hasTimeoutPath {
-		s.TimeoutSecondsPath = p.path(timeoutPath, loc+"/TimeoutSecondsPath", s.Name, "TimeoutSecondsPath", true, false)
-	}
-	heartbeat, hasHeartbeat := obj.get("HeartbeatSeconds")
-	heartbeatPath, hasHeartbeatPath := obj.get("HeartbeatSecondsPath")
-	if hasHeartbeat && hasHeartbeatPath {
-		p.schema(loc, s.Name, "HeartbeatSeconds", "There should only be one of the following fields: [HeartbeatSeconds, HeartbeatSecondsPath]")
-	}
-	if hasHeartbeat {
-		s.HeartbeatSeconds, _ = p.positiveInt(heartbeat, loc+"/HeartbeatSeconds", s.Name, "HeartbeatSeconds", 1, maxSeconds)
-	}
-	if hasHeartbeatPath {
-		s.HeartbeatSecondsPath = p.path(heartbeatPath, loc+"/HeartbeatSecondsPath", s.Name, "HeartbeatSecondsPath", true, false)
-	}
+	s.TimeoutSeconds, _, s.TimeoutSecondsPath = p.intOrPath(obj, loc, s.Name, "TimeoutSeconds", 1, maxSeconds)
+	s.HeartbeatSeconds, _, s.HeartbeatSecondsPath = p.intOrPath(obj, loc, s.Name, "HeartbeatSeconds", 1, maxSeconds)
 	if s.HeartbeatSeconds > 0 && s.TimeoutSeconds > 0 && s.HeartbeatSeconds >= s.TimeoutSeconds {
 		p.schema(loc+"/HeartbeatSeconds", s.Name, "HeartbeatSeconds", "HeartbeatSeconds must be smaller than TimeoutSeconds")
 	}
@@ -790,28 +770,45 @@ func ParseTimestamp(s string) (time.Time, error) {
 }
 
 func (p *parser) fail(s *State, obj *object, loc string) {
-	errValue, hasError := obj.get("Error")
-	errPath, hasErrorPath := obj.get("ErrorPath")
-	if hasError && hasErrorPath {
-		p.schema(loc, s.Name, "Error", "There should only be one of the following fields: [Error, ErrorPath]")
+	s.Error, s.ErrorPath = p.textOrDynamic(obj, loc, s.Name, "Error")
+	s.Cause, s.CausePath = p.textOrDynamic(obj, loc, s.Name, "Cause")
+}
+
+// fieldOrPath gets a field and its Path variant (such as TimeoutSeconds and
+// TimeoutSecondsPath), which exclude each other.
+func (p *parser) fieldOrPath(obj *object, loc, state, name string) (value, path any, hasValue, hasPath bool) {
+	value, hasValue = obj.get(name)
+	path, hasPath = obj.get(name + "Path")
+	if hasValue && hasPath {
+		p.schema(loc, state, name, "There should only be one of the following fields: [%s, %sPath]", name, name)
 	}
-	if hasError {
-		s.Error = p.stringField(errValue, loc+"/Error", s.Name, "Error")
+	return value, path, hasValue, hasPath
+}
+
+// intOrPath reads an integer field in [min, max] or its Reference Path variant; ok is true
+// when the integer is given and valid.
+func (p *parser) intOrPath(obj *object, loc, state, name string, min, max int64) (n int64, ok bool, path *Path) {
+	value, pathValue, hasValue, hasPath := p.fieldOrPath(obj, loc, state, name)
+	if hasValue {
+		n, ok = p.positiveInt(value, loc+"/"+name, state, name, min, max)
 	}
-	if hasErrorPath {
-		s.ErrorPath = p.dynamic(errPath, loc+"/ErrorPath", s.Name, "ErrorPath")
+	if hasPath {
+		path = p.path(pathValue, loc+"/"+name+"Path", state, name+"Path", true, false)
 	}
-	cause, hasCause := obj.get("Cause")
-	causePath, hasCausePath := obj.get("CausePath")
-	if hasCause && hasCausePath {
-		p.schema(loc, s.Name, "Cause", "There should only be one of the following fields: [Cause, CausePath]")
+	return n, ok, path
+}
+
+// textOrDynamic reads a string field or its Path variant (a Reference Path or an intrinsic
+// function).
+func (p *parser) textOrDynamic(obj *object, loc, state, name string) (text string, dynamic *Dynamic) {
+	value, pathValue, hasValue, hasPath := p.fieldOrPath(obj, loc, state, name)
+	if hasValue {
+		text = p.stringField(value, loc+"/"+name, state, name)
 	}
-	if hasCause {
-		s.Cause = p.stringField(cause, loc+"/Cause", s.Name, "Cause")
+	if hasPath {
+		dynamic = p.dynamic(pathValue, loc+"/"+name+"Path", state, name+"Path")
 	}
-	if hasCausePath {
-		s.CausePath = p.dynamic(causePath, loc+"/CausePath", s.Name, "CausePath")
-	}
+	return text, dynamic
 }
 
 func (p *parser) dynamic(v any, loc, state, field string) *Dynamic {
@@ -854,13 +851,7 @@ func (p *parser) parallel(s *State, obj *object, loc string) {
 			p.schema(bloc, s.Name, "Branches", "A branch must be an object, not %s", jsonKind(v))
 			continue
 		}
-		for _, key := range bobj.keys {
-			switch key {
-			case "StartAt", "States", "Comment":
-			default:
-				p.schema(bloc, s.Name, "Branches", "Field '%s' is not supported", key)
-			}
-		}
+		p.onlyFields(bobj, bloc, s.Name, "Branches", "StartAt", "States", "Comment")
 		s.Branches = append(s.Branches, p.machine(bobj, bloc, s, i))
 	}
 }
@@ -913,31 +904,11 @@ func (p *parser) mapState(s *State, obj *object, loc string) {
 		s.ItemSelector, s.Parameters = s.Parameters, nil
 	}
 
-	intField := func(name string, min, max int64) (int64, bool, *Path) {
-		v, has := obj.get(name)
-		pathValue, hasPath := obj.get(name + "Path")
-		if has && hasPath {
-			p.schema(loc, s.Name, name, "There should only be one of the following fields: [%s, %sPath]", name, name)
-		}
-		var n int64
-		var ok bool
-		if has {
-			n, ok = p.positiveInt(v, loc+"/"+name, s.Name, name, min, max)
-		}
-		var path *Path
-		if hasPath {
-			path = p.path(pathValue, loc+"/"+name+"Path", s.Name, name+"Path", true, false)
-		}
-		return n, ok, path
-	}
-	s.MaxConcurrency, _, s.MaxConcurrencyPath = intField("MaxConcurrency", 0, math.MaxInt32)
-	s.ToleratedFailureCount, s.HasToleratedFailureCount, s.ToleratedFailureCountPath = intField("ToleratedFailureCount", 0, math.MaxInt32)
+	s.MaxConcurrency, _, s.MaxConcurrencyPath = p.intOrPath(obj, loc, s.Name, "MaxConcurrency", 0, math.MaxInt32)
+	s.ToleratedFailureCount, s.HasToleratedFailureCount, s.ToleratedFailureCountPath =
+		p.intOrPath(obj, loc, s.Name, "ToleratedFailureCount", 0, math.MaxInt32)
 
-	pct, hasPct := obj.get("ToleratedFailurePercentage")
-	pctPath, hasPctPath := obj.get("ToleratedFailurePercentagePath")
-	if hasPct && hasPctPath {
-		p.schema(loc, s.Name, "ToleratedFailurePercentage", "There should only be one of the following fields: [ToleratedFailurePercentage, ToleratedFailurePercentagePath]")
-	}
+	pct, pctPath, hasPct, hasPctPath := p.fieldOrPath(obj, loc, s.Name, "ToleratedFailurePercentage")
 	if hasPct {
 		n, isNumber := pct.(json.Number)
 		f, err := strconv.ParseFloat(string(n), 64)
