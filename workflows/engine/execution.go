@@ -9,7 +9,6 @@ import (
 	"github.com/fasttrack/fasttrack/workflows/engine/clock"
 	"github.com/fasttrack/fasttrack/workflows/engine/journal"
 	"github.com/fasttrack/fasttrack/workflows/engine/jsonvalue"
-	"github.com/fasttrack/fasttrack/workflows/engine/tasks"
 )
 
 // Status is an execution's status, as DescribeExecution reports it.
@@ -67,7 +66,6 @@ type frame struct {
 
 	// Task.
 	task        *taskInfo
-	resource    *tasks.Resource
 	params      any
 	attempt     int64 // the TaskScheduled event's id: results of older attempts are ignored
 	startedAt   time.Time
@@ -292,7 +290,6 @@ func (x *execution) apply(ev *event) {
 		f.params = ev.input
 		f.attempt = ev.id
 		f.phase = phaseScheduled
-		f.resource, _ = tasks.ParseResource(f.state.Resource)
 		if ev.task != nil && ev.task.token != "" {
 			x.engine.tokens.Store(ev.task.token, tokenRef{x: x, f: f})
 		}
@@ -442,7 +439,7 @@ func (x *execution) clearTask(f *frame) {
 	if f.task != nil && f.task.token != "" {
 		x.engine.tokens.Delete(f.task.token)
 	}
-	f.task, f.params, f.resource = nil, nil, nil
+	f.task, f.params = nil, nil
 	f.invoked = false
 	x.stopFrameTimer(f)
 }

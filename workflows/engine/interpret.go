@@ -251,7 +251,7 @@ func (x *execution) work(f *frame) (event, bool) {
 // schedule prepares a task attempt: timeouts, the token, the parameters.
 func (x *execution) schedule(f *frame, ctx any) (event, bool) {
 	s := f.state
-	res, err := tasks.ParseResource(s.Resource)
+	res, err := x.revision.resource(s)
 	if err != nil {
 		return x.fail(f, states.NewError(states.ErrRuntime, err.Error()))
 	}
@@ -448,12 +448,10 @@ func (x *execution) armTimer(f *frame, t time.Time) {
 func (x *execution) launch(f *frame) {
 	e := x.engine
 	f.invoked = true
-	attempt, seq, res, params := f.attempt, x.lastSeq, f.resource, f.params
-	if res == nil {
-		var err error
-		if res, err = tasks.ParseResource(f.state.Resource); err != nil {
-			return
-		}
+	attempt, seq, params := f.attempt, x.lastSeq, f.params
+	res, err := x.revision.resource(f.state)
+	if err != nil {
+		return
 	}
 	e.tasks.Add(1)
 	go func() {

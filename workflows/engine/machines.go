@@ -64,9 +64,33 @@ type revision struct {
 	program    *asl.Program
 	roleARN    string
 	updated    time.Time
+	// resources holds the parsed Resource of each Task state, by asl.State.ID (nil for the
+	// other states), parsed once for every attempt of every execution.
+	resources []*tasks.Resource
 	// eventHint is how many events the last execution of this revision had, so that the next
 	// one allocates its history once.
 	eventHint atomic.Int32
+}
+
+// newRevision makes a revision of a compiled program.
+func newRevision(id, definition string, program *asl.Program, roleARN string, updated time.Time) *revision {
+	rev := &revision{id: id, definition: definition, program: program, roleARN: roleARN, updated: updated,
+		resources: make([]*tasks.Resource, len(program.States))}
+	for _, s := range program.States {
+		if s.Type == asl.TypeTask {
+			rev.resources[s.ID], _ = tasks.ParseResource(s.Resource)
+		}
+	}
+	return rev
+}
+
+// resource returns the parsed Resource of a Task state of the revision's program. Compile
+// has checked every Resource, so the error is only for a state that has none.
+func (r *revision) resource(s *asl.State) (*tasks.Resource, error) {
+	if res := r.resources[s.ID]; res != nil {
+		return res, nil
+	}
+	return tasks.ParseResource(s.Resource)
 }
 
 // StateMachine describes a state machine (DescribeStateMachine).
@@ -187,7 +211,7 @@ func (e *Engine) CreateStateMachine(ctx context.Context, in CreateStateMachineIn
 	}
 	now := e.now()
 	e.nextMachineSeq++
-	rev := &revision{id: newRevisionID(), definition: in.Definition, program: prog, roleARN: role, updated: now}
+	rev := newRevision(newRevisionID(), in.Definition, prog, role, now)
 	sm := &stateMachine{seq: e.nextMachineSeq, arn: arn, name: in.Name, typ: "STANDARD", created: now, current: rev,
 		revisions: map[string]*revision{rev.id: rev}}
 	e.machines[arn] = sm
@@ -306,13 +330,14 @@ func (e *Engine) UpdateStateMachine(ctx context.Context, in UpdateStateMachineIn
 		return nil, err
 	}
 	cur := sm.current
-	rev := &revision{id: newRevisionID(), definition: cur.definition, program: cur.program, roleARN: cur.roleARN, updated: e.now()}
+	definition, program, role := cur.definition, cur.program, cur.roleARN
 	if prog != nil {
-		rev.definition, rev.program = *in.Definition, prog
+		definition, program = *in.Definition, prog
 	}
 	if in.RoleArn != nil && *in.RoleArn != "" {
-		rev.roleARN = *in.RoleArn
+		role = *in.RoleArn
 	}
+	rev := newRevision(newRevisionID(), definition, program, role, e.now())
 	sm.current = rev
 	sm.revisions[rev.id] = rev
 	if err := e.saveMachinesLocked(); err != nil {

@@ -117,7 +117,7 @@ func (e *Engine) loadMachines() error {
 			if err != nil {
 				return fmt.Errorf("state machine %s revision %s no longer compiles: %w", m.ARN, r.ID, err)
 			}
-			sm.revisions[r.ID] = &revision{id: r.ID, definition: r.Definition, program: prog, roleARN: r.RoleARN, updated: r.Updated.UTC()}
+			sm.revisions[r.ID] = newRevision(r.ID, r.Definition, prog, r.RoleARN, r.Updated.UTC())
 		}
 		sm.current = sm.revisions[m.Current]
 		if sm.current == nil {
