@@ -84,7 +84,7 @@ func (e *Engine) startExecution(ctx context.Context, in StartExecutionInput, don
 	arn := e.executionARN(sm.name, name)
 	x := &execution{
 		engine: e, arn: arn, name: name, machine: sm, revision: rev,
-		program: rev.program, inputText: inputText, input: input, status: StatusRunning,
+		inputText: inputText, input: input, status: StatusRunning,
 	}
 	x.events = make([]event, 0, initialEvents(rev))
 	// Nobody may see the execution before it has started.

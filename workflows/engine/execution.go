@@ -110,7 +110,6 @@ type execution struct {
 	name      string
 	machine   *stateMachine
 	revision  *revision
-	program   *asl.Program
 	inputText string
 	input     any
 	startTime time.Time
@@ -218,10 +217,10 @@ func (x *execution) apply(ev *event) {
 	case EventExecutionStarted:
 		x.status = StatusRunning
 		x.startTime = ev.time
-		if x.program.TimeoutSeconds > 0 {
-			x.deadline = ev.time.Add(time.Duration(x.program.TimeoutSeconds) * time.Second)
+		if timeout := x.revision.program.TimeoutSeconds; timeout > 0 {
+			x.deadline = ev.time.Add(time.Duration(timeout) * time.Second)
 		}
-		root := x.newFrame(nil, x.program.Root, 0, ev.input, ev.id)
+		root := x.newFrame(nil, x.revision.program.Root, 0, ev.input, ev.id)
 		x.markReady(root)
 		return
 	case EventExecutionSucceeded:

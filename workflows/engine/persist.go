@@ -366,7 +366,7 @@ func (e *Engine) replayEvent(r *decoder, id uint64, loc journal.Location) error 
 		if x != nil {
 			return fmt.Errorf("execution %s started twice in the journal", arn)
 		}
-		started = &execution{engine: e, id: id, arn: arn, name: name, machine: sm, revision: rev, program: rev.program,
+		started = &execution{engine: e, id: id, arn: arn, name: name, machine: sm, revision: rev,
 			inputText: inputText, input: input, generation: generation, segments: e.carriedSegments[id]}
 		delete(e.carriedSegments, id)
 		x = started

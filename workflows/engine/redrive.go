@@ -61,8 +61,8 @@ func (x *execution) applyRedrive(ev *event) {
 	x.errorName, x.cause = "", ""
 	x.output = nil
 	x.contextBase = nil
-	if x.program.TimeoutSeconds > 0 {
-		x.deadline = ev.time.Add(time.Duration(x.program.TimeoutSeconds) * time.Second)
+	if timeout := x.revision.program.TimeoutSeconds; timeout > 0 {
+		x.deadline = ev.time.Add(time.Duration(timeout) * time.Second)
 	}
 	if len(x.frames) > 0 {
 		x.redriveFrame(x.frames[0])
