@@ -127,11 +127,16 @@ func (o *clientOptions) apiURL() (string, error) {
 	if candidate == "" {
 		candidate = defaultAPI
 	}
-	parsed, err := url.Parse(candidate)
-	if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
+	if !isHTTPURL(candidate) {
 		return "", fmt.Errorf("the API URL %q is not an http(s) URL", candidate)
 	}
 	return strings.TrimRight(candidate, "/"), nil
+}
+
+// isHTTPURL reports whether text is an absolute http or https URL, as the API's address must be.
+func isHTTPURL(text string) bool {
+	parsed, err := url.Parse(text)
+	return err == nil && (parsed.Scheme == "http" || parsed.Scheme == "https") && parsed.Host != ""
 }
 
 // bearer resolves the token: flag, environment, saved login.
@@ -264,8 +269,8 @@ func (c *client) getJSON(ctx context.Context, method, path string, body, out any
 		return nil, err
 	}
 	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return nil, fmt.Errorf("the API answered something that is not the expected JSON: %w", err)
+		if err := jsonUnmarshal(data, out); err != nil {
+			return nil, err
 		}
 	}
 	return data, nil

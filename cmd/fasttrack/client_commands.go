@@ -55,6 +55,65 @@ func findCommand(root *cobra.Command, name string) *cobra.Command {
 
 func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
 
+// request calls the API with the caller's token and decodes the answer into answer; then it
+// prints the API's JSON with --json, and calls render otherwise.
+func (o *clientOptions) request(cmd *cobra.Command, method, path string, body, answer any, render func() error) error {
+	c, err := o.client(true)
+	if err != nil {
+		return err
+	}
+	data, err := c.getJSON(cmd.Context(), method, path, body, answer)
+	if err != nil || o.json {
+		return orJSON(cmd, data, err)
+	}
+	return render()
+}
+
+// filters is the query of a list's filters: the values that are set, by their query name.
+func filters(values map[string]string) url.Values {
+	query := url.Values{}
+	for name, value := range values {
+		if value != "" {
+			query.Set(name, value)
+		}
+	}
+	return query
+}
+
+// paging holds the flags of a list that comes in pages.
+type paging struct {
+	limit  int
+	cursor string
+}
+
+// register adds the flags to cmd.
+func (p *paging) register(cmd *cobra.Command) {
+	cmd.Flags().IntVar(&p.limit, "limit", 0, "page size (1-100)")
+	cmd.Flags().StringVar(&p.cursor, "cursor", "", "continue from a previous page")
+}
+
+// query adds the page size and the cursor to a list's query.
+func (p *paging) query(query url.Values) url.Values {
+	if p.cursor != "" {
+		query.Set("cursor", p.cursor)
+	}
+	if p.limit > 0 {
+		query.Set("limit", strconv.Itoa(p.limit))
+	}
+	return query
+}
+
+// endPage flushes a page's table and says how to ask for the next page, if there is one.
+func endPage(cmd *cobra.Command, w *tabwriter.Writer, next string) error {
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if next != "" {
+		fmt.Fprintf(cmd.OutOrStdout(), "more: --cursor %s\n", next)
+	}
+	return nil
+}
+
 // localToken asks the running local system for a demo user's token.
 func localToken(cmd *cobra.Command, options *clientOptions, user string) (auth.TokenResponse, string, error) {
 	c, err := options.client(false)
@@ -132,8 +191,7 @@ func newConfigSetCommand() *cobra.Command {
 			}
 			switch args[0] {
 			case "api":
-				parsed, err := url.Parse(args[1])
-				if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
+				if !isHTTPURL(args[1]) {
 					return fmt.Errorf("%q is not an http(s) URL", args[1])
 				}
 				c.APIURL = strings.TrimRight(args[1], "/")
@@ -223,40 +281,20 @@ func newActivateCommand(options *clientOptions) *cobra.Command {
 }
 
 func newActivationsCommand(options *clientOptions) *cobra.Command {
-	var status, country, crisisType, office, cursor string
-	var limit int
+	var status, country, crisisType, office string
+	var pages paging
 	list := func(cmd *cobra.Command, _ []string) error {
-		c, err := options.client(true)
-		if err != nil {
-			return err
-		}
-		query := url.Values{}
-		for name, value := range map[string]string{"status": status, "country": country, "crisisType": crisisType, "office": office, "cursor": cursor} {
-			if value != "" {
-				query.Set(name, value)
-			}
-		}
-		if limit > 0 {
-			query.Set("limit", strconv.Itoa(limit))
-		}
+		query := pages.query(filters(map[string]string{"status": status, "country": country, "crisisType": crisisType, "office": office}))
 		var page api.ActivationList
-		data, err := c.getJSON(cmd.Context(), http.MethodGet, "/activations?"+query.Encode(), nil, &page)
-		if err != nil || options.json {
-			return orJSON(cmd, data, err)
-		}
-		w := table(cmd.OutOrStdout())
-		fmt.Fprintln(w, "ID\tSTATUS\tOFFICE\tCOUNTRY\tDUTY STATION\tCRISIS\tAMOUNT\tPRIORITY\tCREATED")
-		for _, a := range page.Items {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", a.ID, statusOf(a), a.Office, a.Country, a.DutyStation, a.CrisisType,
-				a.Amount, a.Priority, a.CreatedAt.Local().Format("2006-01-02 15:04"))
-		}
-		if err := w.Flush(); err != nil {
-			return err
-		}
-		if page.Next != "" {
-			fmt.Fprintf(cmd.OutOrStdout(), "more: --cursor %s\n", page.Next)
-		}
-		return nil
+		return options.request(cmd, http.MethodGet, "/activations?"+query.Encode(), nil, &page, func() error {
+			w := table(cmd.OutOrStdout())
+			fmt.Fprintln(w, "ID\tSTATUS\tOFFICE\tCOUNTRY\tDUTY STATION\tCRISIS\tAMOUNT\tPRIORITY\tCREATED")
+			for _, a := range page.Items {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", a.ID, statusOf(a), a.Office, a.Country, a.DutyStation, a.CrisisType,
+					a.Amount, a.Priority, a.CreatedAt.Local().Format("2006-01-02 15:04"))
+			}
+			return endPage(cmd, w, page.Next)
+		})
 	}
 	cmd := &cobra.Command{
 		Use:   "activations [list|show ID|cancel ID]",
@@ -270,40 +308,28 @@ func newActivationsCommand(options *clientOptions) *cobra.Command {
 		c.Flags().StringVar(&country, "country", "", "only this country (ISO code)")
 		c.Flags().StringVar(&crisisType, "crisis-type", "", "only this crisis type")
 		c.Flags().StringVar(&office, "office", "", "only this office (central roles)")
-		c.Flags().IntVar(&limit, "limit", 0, "page size (1-100)")
-		c.Flags().StringVar(&cursor, "cursor", "", "continue from a previous page")
+		pages.register(c)
 	}
 	show := &cobra.Command{
 		Use: "show ID", Short: "Show one activation", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := options.client(true)
-			if err != nil {
-				return err
-			}
 			var a domain.Activation
-			data, err := c.getJSON(cmd.Context(), http.MethodGet, "/activations/"+url.PathEscape(args[0]), nil, &a)
-			if err != nil || options.json {
-				return orJSON(cmd, data, err)
-			}
-			printActivation(cmd.OutOrStdout(), a)
-			return nil
+			return options.request(cmd, http.MethodGet, "/activations/"+url.PathEscape(args[0]), nil, &a, func() error {
+				printActivation(cmd.OutOrStdout(), a)
+				return nil
+			})
 		},
 	}
 	var reason string
 	cancel := &cobra.Command{
 		Use: "cancel ID", Short: "Cancel an activation of your office; compensation releases what was reserved", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := options.client(true)
-			if err != nil {
-				return err
-			}
 			var a domain.Activation
-			data, err := c.getJSON(cmd.Context(), http.MethodPost, "/activations/"+url.PathEscape(args[0])+"/cancel", api.CancelRequest{Reason: reason}, &a)
-			if err != nil || options.json {
-				return orJSON(cmd, data, err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "cancellation of %s accepted (status %s); the workflow compensates and ends in CANCELLED\n", a.ID, a.Status)
-			return nil
+			path := "/activations/" + url.PathEscape(args[0]) + "/cancel"
+			return options.request(cmd, http.MethodPost, path, api.CancelRequest{Reason: reason}, &a, func() error {
+				fmt.Fprintf(cmd.OutOrStdout(), "cancellation of %s accepted (status %s); the workflow compensates and ends in CANCELLED\n", a.ID, a.Status)
+				return nil
+			})
 		},
 	}
 	cancel.Flags().StringVar(&reason, "reason", "", "why (recorded in the audit trail)")
@@ -348,44 +374,24 @@ func printActivation(w io.Writer, a domain.Activation) {
 }
 
 func newTasksCommand(options *clientOptions) *cobra.Command {
-	var status, country, crisisType, dueBefore, role, cursor string
-	var limit int
+	var status, country, crisisType, dueBefore, role string
+	var pages paging
 	cmd := &cobra.Command{
 		Use:   "tasks",
 		Short: "Your approval inbox: open tasks first, by priority and deadline",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := options.client(true)
-			if err != nil {
-				return err
-			}
-			query := url.Values{}
-			for name, value := range map[string]string{"status": status, "country": country, "crisisType": crisisType, "dueBefore": dueBefore, "role": role, "cursor": cursor} {
-				if value != "" {
-					query.Set(name, value)
-				}
-			}
-			if limit > 0 {
-				query.Set("limit", strconv.Itoa(limit))
-			}
+			query := pages.query(filters(map[string]string{"status": status, "country": country, "crisisType": crisisType, "dueBefore": dueBefore, "role": role}))
 			var page api.TaskList
-			data, err := c.getJSON(cmd.Context(), http.MethodGet, "/tasks?"+query.Encode(), nil, &page)
-			if err != nil || options.json {
-				return orJSON(cmd, data, err)
-			}
-			w := table(cmd.OutOrStdout())
-			fmt.Fprintln(w, "TASK\tSTATUS\tROLE\tKIND\tACTIVATION\tCOUNTRY\tAMOUNT\tPRIORITY\tDEADLINE\tTIME LEFT")
-			for _, t := range page.Items {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", t.ID, t.Status, t.Role, t.Kind, t.ActivationID, t.Summary.Country,
-					t.Summary.Amount, t.Priority, t.Deadline.Local().Format("2006-01-02 15:04"), timeLeft(t.TimeLeftSeconds))
-			}
-			if err := w.Flush(); err != nil {
-				return err
-			}
-			if page.Next != "" {
-				fmt.Fprintf(cmd.OutOrStdout(), "more: --cursor %s\n", page.Next)
-			}
-			return nil
+			return options.request(cmd, http.MethodGet, "/tasks?"+query.Encode(), nil, &page, func() error {
+				w := table(cmd.OutOrStdout())
+				fmt.Fprintln(w, "TASK\tSTATUS\tROLE\tKIND\tACTIVATION\tCOUNTRY\tAMOUNT\tPRIORITY\tDEADLINE\tTIME LEFT")
+				for _, t := range page.Items {
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", t.ID, t.Status, t.Role, t.Kind, t.ActivationID, t.Summary.Country,
+						t.Summary.Amount, t.Priority, t.Deadline.Local().Format("2006-01-02 15:04"), timeLeft(t.TimeLeftSeconds))
+				}
+				return endPage(cmd, w, page.Next)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&status, "status", "", "only this status (OPEN, DECIDED, ESCALATED, EXPIRED)")
@@ -393,8 +399,7 @@ func newTasksCommand(options *clientOptions) *cobra.Command {
 	cmd.Flags().StringVar(&crisisType, "crisis-type", "", "only this crisis type")
 	cmd.Flags().StringVar(&dueBefore, "due-before", "", "only tasks due before this time (RFC 3339)")
 	cmd.Flags().StringVar(&role, "role", "", "only this one of your roles")
-	cmd.Flags().IntVar(&limit, "limit", 0, "page size (1-100)")
-	cmd.Flags().StringVar(&cursor, "cursor", "", "continue from a previous page")
+	pages.register(cmd)
 	return cmd
 }
 
@@ -415,18 +420,12 @@ func newDecideCommand(options *clientOptions) *cobra.Command {
 			if args[1] != "approve" && args[1] != "reject" {
 				return fmt.Errorf("the decision is approve or reject, not %q", args[1])
 			}
-			c, err := options.client(true)
-			if err != nil {
-				return err
-			}
 			var task api.TaskView
-			data, err := c.getJSON(cmd.Context(), http.MethodPost, "/tasks/"+url.PathEscape(args[0])+"/decision",
-				api.DecisionRequest{Decision: domain.Outcome(args[1]), Comment: comment}, &task)
-			if err != nil || options.json {
-				return orJSON(cmd, data, err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "task %s (%s, activation %s): %sd by %s\n", task.ID, task.Kind, task.ActivationID, args[1], task.Decision.ActorID)
-			return nil
+			body := api.DecisionRequest{Decision: domain.Outcome(args[1]), Comment: comment}
+			return options.request(cmd, http.MethodPost, "/tasks/"+url.PathEscape(args[0])+"/decision", body, &task, func() error {
+				fmt.Fprintf(cmd.OutOrStdout(), "task %s (%s, activation %s): %sd by %s\n", task.ID, task.Kind, task.ActivationID, args[1], task.Decision.ActorID)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&comment, "comment", "", "why (required to reject)")
@@ -439,66 +438,35 @@ func newHistoryCommand(options *clientOptions) *cobra.Command {
 		Short: "An activation's timeline: the workflow's events and the audit trail, with who and when",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := options.client(true)
-			if err != nil {
-				return err
-			}
 			var history api.History
-			data, err := c.getJSON(cmd.Context(), http.MethodGet, "/activations/"+url.PathEscape(args[0])+"/history", nil, &history)
-			if err != nil || options.json {
-				return orJSON(cmd, data, err)
-			}
-			w := table(cmd.OutOrStdout())
-			fmt.Fprintln(w, "TIME\tSOURCE\tEVENT\tSTEP\tWHO")
-			for _, e := range history.Items {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05.000"), e.Source, e.Type, e.Step, e.Actor)
-			}
-			return w.Flush()
+			return options.request(cmd, http.MethodGet, "/activations/"+url.PathEscape(args[0])+"/history", nil, &history, func() error {
+				w := table(cmd.OutOrStdout())
+				fmt.Fprintln(w, "TIME\tSOURCE\tEVENT\tSTEP\tWHO")
+				for _, e := range history.Items {
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05.000"), e.Source, e.Type, e.Step, e.Actor)
+				}
+				return w.Flush()
+			})
 		},
 	}
 }
 
 func newAuditCommand(options *clientOptions) *cobra.Command {
-	var activation, actor, country, action, from, to, cursor, format, output string
-	var limit int
-	filters := func() url.Values {
-		query := url.Values{}
-		for name, value := range map[string]string{"activationId": activation, "actor": actor, "country": country, "action": action, "from": from, "to": to} {
-			if value != "" {
-				query.Set(name, value)
-			}
-		}
-		return query
+	var activation, actor, country, action, from, to, format, output string
+	var pages paging
+	auditFilters := func() url.Values {
+		return filters(map[string]string{"activationId": activation, "actor": actor, "country": country, "action": action, "from": from, "to": to})
 	}
 	search := func(cmd *cobra.Command, _ []string) error {
-		c, err := options.client(true)
-		if err != nil {
-			return err
-		}
-		query := filters()
-		if cursor != "" {
-			query.Set("cursor", cursor)
-		}
-		if limit > 0 {
-			query.Set("limit", strconv.Itoa(limit))
-		}
 		var page api.AuditList
-		data, err := c.getJSON(cmd.Context(), http.MethodGet, "/audit?"+query.Encode(), nil, &page)
-		if err != nil || options.json {
-			return orJSON(cmd, data, err)
-		}
-		w := table(cmd.OutOrStdout())
-		fmt.Fprintln(w, "TIME\tACTION\tWHO\tROLE\tACTIVATION\tSUBJECT")
-		for _, e := range page.Items {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05"), e.Action, e.Actor, e.Role, e.ActivationID, e.Subject)
-		}
-		if err := w.Flush(); err != nil {
-			return err
-		}
-		if page.Next != "" {
-			fmt.Fprintf(cmd.OutOrStdout(), "more: --cursor %s\n", page.Next)
-		}
-		return nil
+		return options.request(cmd, http.MethodGet, "/audit?"+pages.query(auditFilters()).Encode(), nil, &page, func() error {
+			w := table(cmd.OutOrStdout())
+			fmt.Fprintln(w, "TIME\tACTION\tWHO\tROLE\tACTIVATION\tSUBJECT")
+			for _, e := range page.Items {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05"), e.Action, e.Actor, e.Role, e.ActivationID, e.Subject)
+			}
+			return endPage(cmd, w, page.Next)
+		})
 	}
 	addFilters := func(c *cobra.Command) {
 		c.Flags().StringVar(&activation, "activation", "", "only this activation")
@@ -512,8 +480,7 @@ func newAuditCommand(options *clientOptions) *cobra.Command {
 	searchCommand := &cobra.Command{Use: "search", Short: "Search the audit trail", Args: cobra.NoArgs, RunE: search}
 	for _, c := range []*cobra.Command{cmd, searchCommand} {
 		addFilters(c)
-		c.Flags().IntVar(&limit, "limit", 0, "page size (1-100)")
-		c.Flags().StringVar(&cursor, "cursor", "", "continue from a previous page")
+		pages.register(c)
 	}
 	export := &cobra.Command{
 		Use: "export", Short: "Export the audit trail as JSON lines or CSV", Args: cobra.NoArgs,
@@ -525,7 +492,7 @@ func newAuditCommand(options *clientOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			query := filters()
+			query := auditFilters()
 			query.Set("format", format)
 			data, _, _, err := c.call(cmd.Context(), http.MethodGet, "/audit/export?"+query.Encode(), nil, nil)
 			if err != nil {
@@ -632,36 +599,10 @@ func newAuditVerifyCommand(options *clientOptions) *cobra.Command {
 func newFundCommand(options *clientOptions) *cobra.Command {
 	var currency string
 	show := func(cmd *cobra.Command, _ []string) error {
-		c, err := options.client(true)
-		if err != nil {
-			return err
-		}
-		query := url.Values{}
-		if currency != "" {
-			query.Set("currency", currency)
-		}
 		var fund api.FundView
-		data, err := c.getJSON(cmd.Context(), http.MethodGet, "/fund?"+query.Encode(), nil, &fund)
-		if err != nil || options.json {
-			return orJSON(cmd, data, err)
-		}
-		w := table(cmd.OutOrStdout())
-		fmt.Fprintln(w, "CURRENCY\tAVAILABLE\tRESERVED\tRELEASED\tCONTRIBUTED")
-		for _, b := range fund.Balances {
-			m := func(v int64) string { return domain.Money{Value: v, Currency: b.Currency}.String() }
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", b.Currency, m(b.Available), m(b.Reserved), m(b.Released), m(b.Contributed))
-		}
-		if len(fund.Ledger) > 0 {
-			fmt.Fprintln(w, "\nLATEST ENTRIES\tKIND\tAMOUNT\tACTIVATION / REFERENCE\tBY")
-			for _, e := range fund.Ledger {
-				ref := e.ActivationID
-				if ref == "" {
-					ref = e.Reference
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.At.Local().Format("2006-01-02 15:04"), e.Kind, domain.Money{Value: e.Amount, Currency: e.Currency}, ref, e.Actor)
-			}
-		}
-		return w.Flush()
+		return options.request(cmd, http.MethodGet, "/fund?"+filters(map[string]string{"currency": currency}).Encode(), nil, &fund, func() error {
+			return printFund(cmd.OutOrStdout(), fund)
+		})
 	}
 	cmd := &cobra.Command{Use: "fund [show|contribute]", Short: "The rapid action fund", Args: cobra.NoArgs, RunE: show}
 	showCommand := &cobra.Command{Use: "show", Short: "Balances and latest ledger entries", Args: cobra.NoArgs, RunE: show}
@@ -708,6 +649,27 @@ func newFundCommand(options *clientOptions) *cobra.Command {
 	contribute.Flags().StringVar(&key, "idempotency-key", "", "Idempotency-Key (a retry with the same key adds the money once)")
 	cmd.AddCommand(showCommand, contribute)
 	return cmd
+}
+
+// printFund writes the fund's balances and its latest ledger entries.
+func printFund(out io.Writer, fund api.FundView) error {
+	w := table(out)
+	fmt.Fprintln(w, "CURRENCY\tAVAILABLE\tRESERVED\tRELEASED\tCONTRIBUTED")
+	for _, b := range fund.Balances {
+		m := func(v int64) string { return domain.Money{Value: v, Currency: b.Currency}.String() }
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", b.Currency, m(b.Available), m(b.Reserved), m(b.Released), m(b.Contributed))
+	}
+	if len(fund.Ledger) > 0 {
+		fmt.Fprintln(w, "\nLATEST ENTRIES\tKIND\tAMOUNT\tACTIVATION / REFERENCE\tBY")
+		for _, e := range fund.Ledger {
+			ref := e.ActivationID
+			if ref == "" {
+				ref = e.Reference
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.At.Local().Format("2006-01-02 15:04"), e.Kind, domain.Money{Value: e.Amount, Currency: e.Currency}, ref, e.Actor)
+		}
+	}
+	return w.Flush()
 }
 
 // parseAmount turns "250000.50" into minor units of the currency, exactly (no floating point).
