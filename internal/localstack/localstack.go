@@ -123,12 +123,14 @@ type System struct {
 	// AWS is the SDK configuration pointing at the local endpoints.
 	AWS aws.Config
 
-	logger   *slog.Logger
-	dynamo   *dynamolocal.Server
-	servers  []*http.Server
-	tempDir  string
-	closed   bool
-	closeErr error
+	logger  *slog.Logger
+	dynamo  *dynamolocal.Server
+	servers []*http.Server
+	// listeners are every listener opened, served or not yet, for Close.
+	listeners []net.Listener
+	tempDir   string
+	closed    bool
+	closeErr  error
 }
 
 // FunctionARN is the local ARN of a registry function.
@@ -192,7 +194,7 @@ func Start(ctx context.Context, opts Options) (_ *System, err error) {
 	if servicesAddr == "" {
 		servicesAddr = "127.0.0.1:0"
 	}
-	servicesListener, err := net.Listen("tcp", servicesAddr)
+	servicesListener, err := s.listen(servicesAddr)
 	if err != nil {
 		return nil, fmt.Errorf("localstack: services endpoint: %w", err)
 	}
@@ -206,12 +208,10 @@ func Start(ctx context.Context, opts Options) (_ *System, err error) {
 	}
 	client := dynamodb.NewFromConfig(s.AWS)
 	if s.Tables, err = tables.EnsureTables(ctx, client, prefix); err != nil {
-		servicesListener.Close()
 		return nil, err
 	}
 	s.Store = store.New(client, s.Tables, store.Options{Now: s.Clock.Now, IdempotencyTTL: rules.Idempotency.TTL.D()})
 	if _, err := seed.Apply(ctx, s.Store); err != nil {
-		servicesListener.Close()
 		return nil, err
 	}
 
@@ -228,14 +228,12 @@ func Start(ctx context.Context, opts Options) (_ *System, err error) {
 		}
 		handler, err := function.New(ctx, env)
 		if err != nil {
-			servicesListener.Close()
 			return nil, fmt.Errorf("localstack: function %s: %w", function.Name, err)
 		}
 		if opts.WrapFunction != nil {
 			handler = opts.WrapFunction(function.Name, handler)
 		}
 		if err := dispatcher.Register("fasttrack-"+function.Name, handler); err != nil {
-			servicesListener.Close()
 			return nil, err
 		}
 	}
@@ -247,11 +245,9 @@ func Start(ctx context.Context, opts Options) (_ *System, err error) {
 		engineOptions.DataDir = filepath.Join(s.DataDir, "engine")
 	}
 	if s.Engine, err = engine.New(engineOptions); err != nil {
-		servicesListener.Close()
 		return nil, err
 	}
 	if err := s.Engine.Start(ctx); err != nil {
-		servicesListener.Close()
 		s.Engine = nil
 		return nil, err
 	}
@@ -288,7 +284,7 @@ func Start(ctx context.Context, opts Options) (_ *System, err error) {
 	if addr == "" {
 		addr = DefaultAddr
 	}
-	apiListener, err := net.Listen("tcp", addr)
+	apiListener, err := s.listen(addr)
 	if err != nil {
 		return nil, fmt.Errorf("localstack: API address %s: %w", addr, err)
 	}
@@ -299,7 +295,6 @@ func Start(ctx context.Context, opts Options) (_ *System, err error) {
 	if opts.Console != nil {
 		console, err := opts.Console(s)
 		if err != nil {
-			apiListener.Close()
 			return nil, fmt.Errorf("localstack: console: %w", err)
 		}
 		mux.Handle("/console/", http.StripPrefix("/console", console))
@@ -339,6 +334,16 @@ func (s *System) dataDir(dir string) error {
 	}
 	s.DataDir = abs
 	return os.MkdirAll(abs, 0o755)
+}
+
+// listen opens a listener that Close closes, so that a start that fails before serving it does
+// not leak it.
+func (s *System) listen(addr string) (net.Listener, error) {
+	listener, err := net.Listen("tcp", addr)
+	if err == nil {
+		s.listeners = append(s.listeners, listener)
+	}
+	return listener, err
 }
 
 func (s *System) serve(listener net.Listener, handler http.Handler) {
@@ -421,6 +426,9 @@ func (s *System) Close() error {
 		if err := srv.Shutdown(shutdown); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	for _, listener := range s.listeners {
+		_ = listener.Close() // a served one is closed already, by its server's Shutdown
 	}
 	if s.Engine != nil {
 		if err := s.Engine.Close(); err != nil {
