@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -172,6 +173,16 @@ func (h *harness) waitTimers(n int) {
 	if !h.clock.WaitForTimers(n, 10*time.Second) {
 		h.t.Fatalf("expected %d timers, have %v", n, h.clock.Pending())
 	}
+}
+
+// waitTimersAt waits until the engine's pending timers are due exactly at these times. A test
+// that moves the clock after something re-arms a timer (a heartbeat, a result) uses it, so
+// that the clock does not move while the engine still holds the timer armed before.
+func (h *harness) waitTimersAt(due ...time.Time) {
+	h.t.Helper()
+	h.waitFor(fmt.Sprintf("timers at %v", due), func() bool {
+		return slices.EqualFunc(h.clock.Pending(), due, time.Time.Equal)
+	})
 }
 
 // waitEvent waits until the execution's history has an event of that type.

@@ -297,6 +297,7 @@ func TestTaskTimeoutAndHeartbeat(t *testing.T) {
 	// No heartbeat: the heartbeat timeout comes first.
 	quiet := h.start(machine, `{"timeout":30}`)
 	h.token()
+	h.waitEvent(quiet, "TaskSubmitted")
 	h.waitTimers(1)
 	h.clock.Advance(10 * time.Second)
 	expectSucceeded(t, h.wait(quiet), `"heartbeat"`)
@@ -307,14 +308,17 @@ func TestTaskTimeoutAndHeartbeat(t *testing.T) {
 	// Heartbeats keep it alive until TimeoutSeconds.
 	busy := h.start(machine, `{"timeout":30}`)
 	token := h.token()
+	started := h.clock.Now()
 	for i := 0; i < 3; i++ {
-		h.waitTimers(1)
+		// The heartbeat timeout, 10 s after the last heartbeat (or the start).
+		h.waitTimersAt(started.Add(time.Duration(8*i+10) * time.Second))
 		h.clock.Advance(8 * time.Second)
 		if err := h.e.SendTaskHeartbeat(context.Background(), token); err != nil {
 			t.Fatal(err)
 		}
 	}
-	h.waitTimers(1)
+	// TimeoutSeconds comes before the next heartbeat timeout.
+	h.waitTimersAt(started.Add(30 * time.Second))
 	h.clock.Advance(6 * time.Second)
 	expectSucceeded(t, h.wait(busy), `"timeout"`)
 	if err := h.e.SendTaskSuccess(context.Background(), token, `{}`); err == nil || !strings.Contains(err.Error(), CodeTaskTimedOut) {
