@@ -3,6 +3,7 @@ package asl
 import (
 	"encoding/json"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 	"sort"
@@ -574,27 +575,48 @@ func (p *parser) errorEquals(obj *object, loc, state, kind string, last bool) []
 	return names
 }
 
-func (p *parser) retry(s *State, obj *object, loc string) {
-	raw, ok := obj.get("Retry")
-	if !ok {
-		return
-	}
-	arr, ok := raw.([]any)
-	if !ok {
-		p.schema(loc+"/Retry", s.Name, "Retry", "The value for the field 'Retry' must be an array, not %s", jsonKind(raw))
-		return
-	}
-	for i, v := range arr {
-		rloc := fmt.Sprintf("%s/Retry[%d]", loc, i)
-		robj, ok := v.(*object)
+// entry is one object of a state's array field: a retrier or a catcher.
+type entry struct {
+	obj  *object
+	loc  string
+	last bool // the last element of the array
+}
+
+// entries yields the objects of a state's optional array of retriers or catchers, refusing a
+// value that is not an array and, in their turn, the elements that are not objects (what
+// names the element: "A retrier").
+func (p *parser) entries(obj *object, loc, state, field, what string) iter.Seq[entry] {
+	return func(yield func(entry) bool) {
+		raw, ok := obj.get(field)
 		if !ok {
-			p.schema(rloc, s.Name, "Retry", "A retrier must be an object, not %s", jsonKind(v))
-			continue
+			return
 		}
+		arr, ok := raw.([]any)
+		if !ok {
+			p.schema(loc+"/"+field, state, field, "The value for the field '%s' must be an array, not %s", field, jsonKind(raw))
+			return
+		}
+		for i, v := range arr {
+			entryLoc := fmt.Sprintf("%s/%s[%d]", loc, field, i)
+			entryObj, ok := v.(*object)
+			if !ok {
+				p.schema(entryLoc, state, field, "%s must be an object, not %s", what, jsonKind(v))
+				continue
+			}
+			if !yield(entry{obj: entryObj, loc: entryLoc, last: i == len(arr)-1}) {
+				return
+			}
+		}
+	}
+}
+
+func (p *parser) retry(s *State, obj *object, loc string) {
+	for e := range p.entries(obj, loc, s.Name, "Retry", "A retrier") {
+		robj, rloc := e.obj, e.loc
 		r := &Retrier{IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2.0}
 		p.onlyFields(robj, rloc, s.Name, "Retry",
 			"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment")
-		r.ErrorEquals = p.errorEquals(robj, rloc, s.Name, "Retry", i == len(arr)-1)
+		r.ErrorEquals = p.errorEquals(robj, rloc, s.Name, "Retry", e.last)
 		if v, ok := robj.get("IntervalSeconds"); ok {
 			r.IntervalSeconds, _ = p.positiveInt(v, rloc+"/IntervalSeconds", s.Name, "IntervalSeconds", 1, maxSeconds)
 		}
@@ -627,25 +649,11 @@ func (p *parser) retry(s *State, obj *object, loc string) {
 }
 
 func (p *parser) catch(s *State, obj *object, loc string) {
-	raw, ok := obj.get("Catch")
-	if !ok {
-		return
-	}
-	arr, ok := raw.([]any)
-	if !ok {
-		p.schema(loc+"/Catch", s.Name, "Catch", "The value for the field 'Catch' must be an array, not %s", jsonKind(raw))
-		return
-	}
-	for i, v := range arr {
-		cloc := fmt.Sprintf("%s/Catch[%d]", loc, i)
-		cobj, ok := v.(*object)
-		if !ok {
-			p.schema(cloc, s.Name, "Catch", "A catcher must be an object, not %s", jsonKind(v))
-			continue
-		}
+	for e := range p.entries(obj, loc, s.Name, "Catch", "A catcher") {
+		cobj, cloc := e.obj, e.loc
 		c := &Catcher{}
 		p.onlyFields(cobj, cloc, s.Name, "Catch", "ErrorEquals", "Next", "ResultPath", "Comment")
-		c.ErrorEquals = p.errorEquals(cobj, cloc, s.Name, "Catch", i == len(arr)-1)
+		c.ErrorEquals = p.errorEquals(cobj, cloc, s.Name, "Catch", e.last)
 		if v, ok := cobj.get("Next"); ok {
 			c.NextName = p.stringField(v, cloc+"/Next", s.Name, "Next")
 		} else {
