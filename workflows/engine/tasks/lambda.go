@@ -93,28 +93,23 @@ func (d *Dispatcher) Functions() []string {
 // FunctionName extracts the function name and qualifier from any of the forms Lambda accepts:
 // NAME, NAME:QUALIFIER, ACCOUNT:function:NAME[:QUALIFIER] and the full ARN.
 func FunctionName(ref string) (name, qualifier string) {
-	if strings.HasPrefix(ref, "arn:") {
-		parts := strings.Split(ref, ":")
-		// arn:aws:lambda:region:account:function:name[:qualifier]
-		if len(parts) >= 7 && parts[5] == "function" {
-			name = parts[6]
-			if len(parts) >= 8 {
-				qualifier = parts[7]
-			}
-			return name, qualifier
-		}
-		return ref, ""
-	}
 	parts := strings.Split(ref, ":")
+	if parts[0] == "arn" {
+		// arn:PARTITION:lambda:REGION: followed by the partial form.
+		if len(parts) < 7 {
+			return ref, ""
+		}
+		parts = parts[4:]
+	} else if len(parts) == 2 {
+		return parts[0], parts[1]
+	}
+	// ACCOUNT:function:NAME[:QUALIFIER]
 	if len(parts) >= 3 && parts[1] == "function" {
 		name = parts[2]
 		if len(parts) >= 4 {
 			qualifier = parts[3]
 		}
 		return name, qualifier
-	}
-	if len(parts) == 2 {
-		return parts[0], parts[1]
 	}
 	return ref, ""
 }

@@ -223,3 +223,22 @@ func TestHTTPInvokerSpeaksTheInvokeAPI(t *testing.T) {
 		t.Fatalf("missing function: %v", err)
 	}
 }
+
+func TestFunctionNameReadsEveryFormLambdaAccepts(t *testing.T) {
+	for _, c := range []struct{ ref, name, qualifier string }{
+		{"arn:aws:lambda:us-east-1:123456789012:function:approve", "approve", ""},
+		{"arn:aws:lambda:us-east-1:123456789012:function:approve:live", "approve", "live"},
+		{"arn:aws:lambda:us-east-1:123456789012:layer:approve", "arn:aws:lambda:us-east-1:123456789012:layer:approve", ""},
+		{"arn:aws:lambda:us-east-1", "arn:aws:lambda:us-east-1", ""},
+		{"123456789012:function:approve", "approve", ""},
+		{"123456789012:function:approve:7", "approve", "7"},
+		{"approve", "approve", ""},
+		{"approve:live", "approve", "live"},
+		{"a:b:c", "a:b:c", ""},
+	} {
+		name, qualifier := FunctionName(c.ref)
+		if name != c.name || qualifier != c.qualifier {
+			t.Errorf("FunctionName(%q) = %q, %q; want %q, %q", c.ref, name, qualifier, c.name, c.qualifier)
+		}
+	}
+}
