@@ -108,3 +108,27 @@ export async function me() {
   meCache = { token, value };
   return value;
 }
+
+/**
+ * grants says what the signed-in user may do, for offering buttons: GET /me's answer when the
+ * API gives it, else the policy table of config.json (fallback, a scope function such as the
+ * view context's scopeOf). permitted(action) is true for any scope; scope(action) is the scope's
+ * name ("all", "own-role", "self", ...) or "none". The API still decides every call.
+ */
+export async function grants(fallbackScope) {
+  let who = null;
+  try {
+    who = await me();
+  } catch {
+    who = null;
+  }
+  const scope = (action) => (who ? (who.permissions && who.permissions[action]) || 'none' : fallbackScope(action));
+  return { who, scope, permitted: (action) => scope(action) !== 'none' };
+}
+
+/** idempotencyKey is a fresh key for a write that a retry must not repeat. */
+export function idempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
