@@ -67,9 +67,17 @@ type Tasks interface {
 	Decide(ctx context.Context, id string, d domain.Decision) (domain.ApprovalTask, string, error)
 	// Reassign gives an OPEN task to one person; *domain.TaskNotOpen if it is not open.
 	Reassign(ctx context.Context, id, assignee string) (domain.ApprovalTask, error)
-	PutDelegation(ctx context.Context, d domain.Delegation) error
+	// CreateDelegation records a delegation and returns it with its id.
+	CreateDelegation(ctx context.Context, d domain.Delegation) (domain.Delegation, error)
 	// DelegationsFrom returns the delegations a person made.
 	DelegationsFrom(ctx context.Context, user string) ([]domain.Delegation, error)
+	// GetDelegation returns one delegation; not_found if there is none.
+	GetDelegation(ctx context.Context, id string) (domain.Delegation, error)
+	// ListDelegations lists delegations newest first, one page at a time.
+	ListDelegations(ctx context.Context, q store.DelegationQuery) (store.Page[domain.Delegation], error)
+	// RevokeDelegation ends a delegation now and returns it before and after; conflict if it
+	// was revoked already or is over.
+	RevokeDelegation(ctx context.Context, id, by string) (domain.Delegation, domain.Delegation, error)
 }
 
 // Fund is what the API needs of the fund store.

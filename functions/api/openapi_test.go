@@ -182,6 +182,7 @@ func TestExampleRequestsAgainstTheDocument(t *testing.T) {
 		"ContributionRequest": `{"amount":{"value":50000000,"currency":"USD"},"donor":"Government of Norway","reference":"NO-2026-7"}`,
 		"DelegationRequest":   `{"toUser":"security-2","role":"security","start":"2026-11-01T00:00:00Z","until":"2026-11-15T00:00:00Z","reason":"leave"}`,
 		"ReassignRequest":     `{"assignee":"security-2","reason":"on leave"}`,
+		"RevokeRequest":       `{"reason":"back early"}`,
 		"ExpertInput":         `{"name":"A. Odhiambo","employment":"consultant","areas":["gender"],"languages":["en"],"training":{"level":"basic","expires":"2027-01-01"}}`,
 		"PolicyInput":         `{"kind":"medical","validFrom":"2026-01-01","validTo":"2026-12-31"}`,
 		"CancelRequest":       `{"reason":"the floods receded"}`,
@@ -191,6 +192,7 @@ func TestExampleRequestsAgainstTheDocument(t *testing.T) {
 		"DecisionRequest":     `{"decision":"maybe"}`,
 		"ContributionRequest": `{"amount":{"value":"5","currency":"USD"},"donor":"x"}`,
 		"PolicyInput":         `{"kind":"dental","validFrom":"2026-01-01","validTo":"2026-12-31"}`,
+		"RevokeRequest":       `{"reason":"back early","until":"2026-01-01T00:00:00Z"}`,
 	}
 	for name, example := range valid {
 		value, err := jsonschema.UnmarshalJSON(strings.NewReader(example))
@@ -244,8 +246,18 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 	check("security-2", http.MethodPost, "/tasks/{id}/decision", "/tasks/none/decision", map[string]string{"decision": "approve"})
 	h.addTask(domain.ApprovalTask{ID: "task-2", ActivationID: a.ID, Role: domain.RoleFinance, Kind: domain.KindFundRelease, Office: "KE"})
 	check("admin-1", http.MethodPost, "/tasks/{id}/reassign", "/tasks/task-2/reassign", map[string]string{"assignee": "finance-2", "reason": "leave"})
+	var delegation api.DelegationView
 	check("finance-2", http.MethodPost, "/delegations", "/delegations", map[string]any{"toUser": "finance-1", "role": "finance",
-		"start": h.clock.Now(), "until": h.clock.Now().Add(time.Hour)})
+		"start": h.clock.Now(), "until": h.clock.Now().Add(time.Hour)}).json(t, &delegation)
+	check("finance-1", http.MethodGet, "/delegations", "/delegations", nil)
+	check("auditor-1", http.MethodGet, "/delegations", "/delegations?active=true&role=finance&limit=1", nil)
+	check("auditor-1", http.MethodGet, "/delegations", "/delegations?active=maybe", nil)
+	check("office-ke", http.MethodGet, "/delegations", "/delegations", nil)
+	check("auditor-1", http.MethodPost, "/delegations/{id}/revoke", "/delegations/"+delegation.ID+"/revoke", nil)
+	check("finance-1", http.MethodPost, "/delegations/{id}/revoke", "/delegations/"+delegation.ID+"/revoke", nil)
+	check("security-1", http.MethodPost, "/delegations/{id}/revoke", "/delegations/"+delegation.ID+"/revoke", nil)
+	check("finance-2", http.MethodPost, "/delegations/{id}/revoke", "/delegations/"+delegation.ID+"/revoke", map[string]string{"reason": "back early"})
+	check("finance-2", http.MethodPost, "/delegations/{id}/revoke", "/delegations/"+delegation.ID+"/revoke", nil)
 	check("auditor-1", http.MethodGet, "/audit", "/audit?limit=2", nil)
 	check("auditor-1", http.MethodGet, "/audit/export", "/audit/export?format=csv", nil)
 	check("auditor-1", http.MethodGet, "/audit/export", "/audit/export", nil)

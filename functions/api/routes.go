@@ -18,6 +18,8 @@ func (s *Server) register() {
 	s.handle(http.MethodPost, "/tasks/{id}/decision", s.decideTask)
 	s.handle(http.MethodPost, "/tasks/{id}/reassign", s.reassignTask)
 	s.handle(http.MethodPost, "/delegations", s.createDelegation)
+	s.handle(http.MethodGet, "/delegations", s.listDelegations)
+	s.handle(http.MethodPost, "/delegations/{id}/revoke", s.revokeDelegation)
 	s.handle(http.MethodGet, "/audit", s.searchAudit)
 	s.handle(http.MethodGet, "/audit/export", s.exportAudit)
 	s.handle(http.MethodGet, "/audit/verify", s.verifyAudit)

@@ -54,16 +54,6 @@ type ReassignRequest struct {
 	Reason   string `json:"reason"`
 }
 
-// DelegationRequest is the body of POST /delegations.
-type DelegationRequest struct {
-	FromUser string      `json:"fromUser"`
-	ToUser   string      `json:"toUser"`
-	Role     domain.Role `json:"role"`
-	Start    time.Time   `json:"start"`
-	Until    time.Time   `json:"until"`
-	Reason   string      `json:"reason"`
-}
-
 func (s *Server) view(task domain.ApprovalTask) TaskView {
 	return TaskView{ApprovalTask: task, TimeLeftSeconds: int64(task.Deadline.Sub(s.options.Now()) / time.Second)}
 }
@@ -416,71 +406,6 @@ func (s *Server) reassignTask(w http.ResponseWriter, r *http.Request, caller aut
 		Before: map[string]any{"task": task.ID, "assignee": task.Assignee},
 		After:  map[string]any{"task": task.ID, "assignee": updated.Assignee, "reason": req.Reason}})
 	return writeJSON(w, http.StatusOK, s.view(updated))
-}
-
-// MaxDelegation is the longest delegation period.
-const MaxDelegation = 180 * 24 * time.Hour
-
-// createDelegation handles POST /delegations: an approver delegates their own tasks of one of
-// their roles to another person for a period; an admin records any delegation.
-func (s *Server) createDelegation(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
-	if caller.ScopeOf(auth.CreateDelegation) == auth.None {
-		return forbidden(auth.CreateDelegation)
-	}
-	var req DelegationRequest
-	if p := decodeJSON(w, r, &req); p != nil {
-		return p
-	}
-	if req.FromUser == "" {
-		req.FromUser = caller.Actor()
-	}
-	now := s.options.Now().UTC()
-	var fieldErrors []FieldError
-	add := func(field, reason string) {
-		fieldErrors = append(fieldErrors, FieldError{Field: field, Reason: reason})
-	}
-	if !validUser(req.FromUser) {
-		add("fromUser", "must be a user name")
-	}
-	if !validUser(req.ToUser) {
-		add("toUser", "must be a user name")
-	} else if req.ToUser == req.FromUser {
-		add("toUser", "must be someone else than fromUser")
-	}
-	if !req.Role.IsApprover() {
-		add("role", "must be one of security, finance, hr, senior-management")
-	}
-	switch {
-	case req.Start.IsZero():
-		add("start", "is required")
-	case req.Until.IsZero():
-		add("until", "is required")
-	case !req.Until.After(req.Start):
-		add("until", "must be after start")
-	case req.Until.Sub(req.Start) > MaxDelegation:
-		add("until", "must be at most 180 days after start")
-	case !req.Until.After(now):
-		add("until", "must be in the future")
-	}
-	if len(req.Reason) > 1000 {
-		add("reason", "must be at most 1000 characters")
-	}
-	if len(fieldErrors) > 0 {
-		return NewProblem(ProblemValidation, "the request has invalid fields", fieldErrors...)
-	}
-	if !caller.Allows(auth.CreateDelegation, auth.Resource{Owner: req.FromUser}) {
-		return NewProblem(ProblemForbidden, "you may delegate your own tasks only")
-	}
-	if caller.ScopeOf(auth.CreateDelegation) != auth.All && !caller.Has(auth.Role(req.Role)) {
-		return NewProblem(ProblemForbidden, fmt.Sprintf("you do not hold the %s role", req.Role))
-	}
-	delegation := domain.Delegation{FromUser: req.FromUser, ToUser: req.ToUser, Role: req.Role, Start: req.Start.UTC(),
-		Until: req.Until.UTC(), Reason: req.Reason, CreatedBy: caller.Actor(), CreatedAt: now}
-	if err := s.deps.Tasks.PutDelegation(r.Context(), delegation); err != nil {
-		return err
-	}
-	s.audit(r, caller, auditNote{Action: audit.ActionDelegationCreated, Subject: delegation.FromUser, After: delegation})
-	return writeJSON(w, http.StatusCreated, delegation)
 }
 
 // validUser reports whether s looks like a user name.

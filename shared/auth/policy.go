@@ -14,6 +14,8 @@ const (
 	DecideTask       Action = "tasks:decide"
 	ReassignTask     Action = "tasks:reassign"
 	CreateDelegation Action = "delegations:create"
+	ListDelegations  Action = "delegations:list"
+	RevokeDelegation Action = "delegations:revoke"
 	SearchAudit      Action = "audit:search"
 	ExportAudit      Action = "audit:export"
 	ReadMetrics      Action = "metrics:read"
@@ -27,7 +29,7 @@ const (
 func Actions() []Action {
 	return []Action{
 		CreateActivation, ReadActivation, CancelActivation, ReadHistory, RedriveExecution,
-		ListTasks, DecideTask, ReassignTask, CreateDelegation,
+		ListTasks, DecideTask, ReassignTask, CreateDelegation, ListDelegations, RevokeDelegation,
 		SearchAudit, ExportAudit, ReadMetrics,
 		ReadFund, ContributeFund, ReadExperts, ManageExperts,
 	}
@@ -74,6 +76,10 @@ var approverGrants = map[Action]Scope{
 	ListTasks:        OwnRole,
 	DecideTask:       OwnRole,
 	CreateDelegation: Self,
+	// Their own delegations: given (Owner is the delegator) or received (the delegate).
+	ListDelegations: Self,
+	// Only the delegator ends a delegation early.
+	RevokeDelegation: Self,
 }
 
 func with(base map[Action]Scope, extra map[Action]Scope) map[Action]Scope {
@@ -115,6 +121,8 @@ var policy = map[Role]map[Action]Scope{
 		ReadMetrics:    All,
 		ReadFund:       All,
 		ReadExperts:    All,
+		// Every delegation, to check who acted for whom.
+		ListDelegations: All,
 	},
 	// The rapid-response team keeps the fund, the roster and the tasks moving; it neither asks
 	// for activations nor decides them.
@@ -125,6 +133,8 @@ var policy = map[Role]map[Action]Scope{
 		ListTasks:        All,
 		ReassignTask:     All,
 		CreateDelegation: All,
+		ListDelegations:  All,
+		RevokeDelegation: All,
 		SearchAudit:      All,
 		ExportAudit:      All,
 		ReadMetrics:      All,

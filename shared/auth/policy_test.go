@@ -61,6 +61,11 @@ func TestPolicyAllows(t *testing.T) {
 		{"approvers do not cancel activations", finance, auth.CancelActivation, keActivation, false},
 		{"approvers delegate their own tasks", security, auth.CreateDelegation, auth.Resource{Owner: "user-security"}, true},
 		{"approvers cannot delegate someone else's tasks", security, auth.CreateDelegation, auth.Resource{Owner: "security-2"}, false},
+		{"approvers list the delegations they gave", security, auth.ListDelegations, auth.Resource{Owner: "user-security"}, true},
+		{"approvers cannot list someone else's delegations", security, auth.ListDelegations, auth.Resource{Owner: "security-2"}, false},
+		{"approvers revoke their own delegations", finance, auth.RevokeDelegation, auth.Resource{Owner: "user-finance"}, true},
+		{"approvers cannot revoke someone else's delegations", finance, auth.RevokeDelegation, auth.Resource{Owner: "finance-2"}, false},
+		{"office does not list delegations", ke, auth.ListDelegations, auth.Resource{Owner: "user-country-office"}, false},
 		{"approvers do not reassign", security, auth.ReassignTask, securityTask, false},
 		{"finance reads the fund", finance, auth.ReadFund, auth.Resource{}, true},
 		{"finance does not contribute to the fund", finance, auth.ContributeFund, auth.Resource{}, false},
@@ -78,6 +83,8 @@ func TestPolicyAllows(t *testing.T) {
 		{"auditor cannot decide", auditor, auth.DecideTask, securityTask, false},
 		{"auditor cannot reassign", auditor, auth.ReassignTask, securityTask, false},
 		{"auditor cannot delegate", auditor, auth.CreateDelegation, auth.Resource{Owner: "user-auditor"}, false},
+		{"auditor lists every delegation", auditor, auth.ListDelegations, auth.Resource{Owner: "security-2"}, true},
+		{"auditor cannot revoke a delegation", auditor, auth.RevokeDelegation, auth.Resource{Owner: "security-2"}, false},
 		{"auditor cannot contribute", auditor, auth.ContributeFund, auth.Resource{}, false},
 		{"auditor cannot change experts", auditor, auth.ManageExperts, auth.Resource{}, false},
 		{"auditor cannot redrive", auditor, auth.RedriveExecution, keActivation, false},
@@ -86,6 +93,8 @@ func TestPolicyAllows(t *testing.T) {
 		{"admin manages experts", admin, auth.ManageExperts, auth.Resource{}, true},
 		{"admin reassigns", admin, auth.ReassignTask, securityTask, true},
 		{"admin delegates for anyone", admin, auth.CreateDelegation, auth.Resource{Owner: "security-2"}, true},
+		{"admin lists every delegation", admin, auth.ListDelegations, auth.Resource{Owner: "security-2"}, true},
+		{"admin revokes anyone's delegation", admin, auth.RevokeDelegation, auth.Resource{Owner: "security-2"}, true},
 		{"admin redrives", admin, auth.RedriveExecution, keActivation, true},
 		{"admin does not decide", admin, auth.DecideTask, securityTask, false},
 		{"admin does not create activations", admin, auth.CreateActivation, keActivation, false},
@@ -106,6 +115,7 @@ func TestAuditorsChangeNothing(t *testing.T) {
 	readOnly := map[auth.Action]bool{
 		auth.ReadActivation: true, auth.ReadHistory: true, auth.ListTasks: true, auth.SearchAudit: true,
 		auth.ExportAudit: true, auth.ReadMetrics: true, auth.ReadFund: true, auth.ReadExperts: true,
+		auth.ListDelegations: true,
 	}
 	for _, action := range auth.Actions() {
 		if !readOnly[action] && auth.Grant(auth.Auditor, action) != auth.None {

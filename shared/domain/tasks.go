@@ -120,8 +120,10 @@ type ApprovalTask struct {
 	UpdatedAt      time.Time `json:"updatedAt"`
 }
 
-// Delegation lets To act on From's tasks of Role during [From, Until).
+// Delegation lets ToUser act on FromUser's tasks of Role during [Start, Until).
 type Delegation struct {
+	// ID names the delegation, to list and revoke it by.
+	ID       string    `json:"id,omitempty"`
 	FromUser string    `json:"fromUser"`
 	ToUser   string    `json:"toUser"`
 	Role     Role      `json:"role"`
@@ -131,7 +133,61 @@ type Delegation struct {
 	// CreatedBy is who recorded the delegation (the delegator or an admin).
 	CreatedBy string    `json:"createdBy"`
 	CreatedAt time.Time `json:"createdAt"`
+	// RevokedAt and RevokedBy say when and by whom the delegation was ended early; Until is
+	// then the time it ended.
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+	RevokedBy string     `json:"revokedBy,omitempty"`
 }
 
 // ActiveAt reports whether the delegation is in force at t.
 func (d Delegation) ActiveAt(t time.Time) bool { return !t.Before(d.Start) && t.Before(d.Until) }
+
+// DelegationStatus is where a delegation stands at a given time.
+type DelegationStatus string
+
+// Delegation statuses.
+const (
+	// DelegationScheduled: it starts later.
+	DelegationScheduled DelegationStatus = "scheduled"
+	// DelegationActive: it is in force.
+	DelegationActive DelegationStatus = "active"
+	// DelegationEnded: its period is over.
+	DelegationEnded DelegationStatus = "ended"
+	// DelegationRevoked: it was ended early.
+	DelegationRevoked DelegationStatus = "revoked"
+)
+
+// StatusAt says where the delegation stands at t.
+func (d Delegation) StatusAt(t time.Time) DelegationStatus {
+	switch {
+	case d.RevokedAt != nil:
+		return DelegationRevoked
+	case t.Before(d.Start):
+		return DelegationScheduled
+	case t.Before(d.Until):
+		return DelegationActive
+	default:
+		return DelegationEnded
+	}
+}
+
+// Revoke ends the delegation at the time at, on behalf of by: from then on the delegate no
+// longer acts for the delegator. A delegation that has not started ends before it begins (Until
+// becomes Start). A delegation already revoked, or whose period is over, cannot be revoked: a
+// conflict, and d is returned unchanged.
+func (d Delegation) Revoke(at time.Time, by string) (Delegation, error) {
+	if d.RevokedAt != nil {
+		return d, Errorf(CodeConflict, "the delegation %s was already revoked by %s at %s", d.ID, d.RevokedBy, d.RevokedAt.UTC().Format(time.RFC3339))
+	}
+	if !at.Before(d.Until) {
+		return d, Errorf(CodeConflict, "the delegation %s already ended at %s", d.ID, d.Until.UTC().Format(time.RFC3339))
+	}
+	revoked := d
+	at = at.UTC()
+	revoked.RevokedAt, revoked.RevokedBy = &at, by
+	revoked.Until = at
+	if at.Before(d.Start) {
+		revoked.Until = d.Start
+	}
+	return revoked, nil
+}

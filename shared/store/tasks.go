@@ -42,8 +42,16 @@ type Tasks interface {
 	DueTasks(ctx context.Context, at time.Time, limit int) ([]domain.ApprovalTask, error)
 	// PutDelegation records a delegation.
 	PutDelegation(ctx context.Context, d domain.Delegation) error
+	// CreateDelegation records a delegation and returns it with its id.
+	CreateDelegation(ctx context.Context, d domain.Delegation) (domain.Delegation, error)
 	// DelegationsFrom returns the delegations a person made.
 	DelegationsFrom(ctx context.Context, user string) ([]domain.Delegation, error)
+	// GetDelegation returns one delegation by id.
+	GetDelegation(ctx context.Context, id string) (domain.Delegation, error)
+	// ListDelegations lists delegations, newest first.
+	ListDelegations(ctx context.Context, q DelegationQuery) (Page[domain.Delegation], error)
+	// RevokeDelegation ends a delegation now, once.
+	RevokeDelegation(ctx context.Context, id, by string) (domain.Delegation, domain.Delegation, error)
 }
 
 var _ Tasks = (*Store)(nil)
@@ -546,60 +554,6 @@ func (s *Store) DueTasks(ctx context.Context, at time.Time, limit int) ([]domain
 			return nil, err
 		}
 		out = append(out, t)
-	}
-	return out, nil
-}
-
-func delegationPK(user string) string { return "DELEGATION#" + user }
-
-type delegationItem struct {
-	PK string `json:"pk"`
-	SK string `json:"sk"`
-	domain.Delegation
-}
-
-// PutDelegation records that FromUser's tasks of Role may be decided by ToUser during
-// [Start, Until). Both must hold the role; that is the caller's to check against the accounts.
-func (s *Store) PutDelegation(ctx context.Context, d domain.Delegation) error {
-	var fe domain.FieldErrors
-	if d.FromUser == "" || d.ToUser == "" || d.FromUser == d.ToUser {
-		fe = append(fe, domain.FieldError{Field: "toUser", Reason: "must be another person"})
-	}
-	if !d.Role.IsApprover() {
-		fe = append(fe, domain.FieldError{Field: "role", Reason: "must be an approver role"})
-	}
-	if !d.Until.After(d.Start) {
-		fe = append(fe, domain.FieldError{Field: "until", Reason: "must be after start"})
-	}
-	if len(fe) > 0 {
-		return domain.Invalid(fe)
-	}
-	if d.CreatedAt.IsZero() {
-		d.CreatedAt = s.Now()
-	}
-	item, err := marshalMap(delegationItem{PK: delegationPK(d.FromUser), SK: timeKey(d.Start) + "#" + d.ToUser, Delegation: d})
-	if err != nil {
-		return err
-	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table(tables.Reference), Item: item})
-	return err
-}
-
-// DelegationsFrom returns the delegations the user made, by start.
-func (s *Store) DelegationsFrom(ctx context.Context, user string) ([]domain.Delegation, error) {
-	items, err := s.queryAll(ctx, &dynamodb.QueryInput{TableName: s.table(tables.Reference), ConsistentRead: aws.Bool(true),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(delegationPK(user))}})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]domain.Delegation, 0, len(items))
-	for _, m := range items {
-		var it delegationItem
-		if err := unmarshalMap(m, &it); err != nil {
-			return nil, err
-		}
-		out = append(out, it.Delegation)
 	}
 	return out, nil
 }
