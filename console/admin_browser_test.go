@@ -5,6 +5,7 @@ package console_test
 // shown by its field and nothing changed.
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -17,6 +18,17 @@ import (
 // fieldError is the text of the error shown next to a form's field (empty when hidden).
 func fieldError(form, path string) string {
 	return `(() => { const e = document.querySelector('` + form + ` [data-field="` + path + `"] > .field-error'); return e && !e.hidden ? e.textContent : ''; })()`
+}
+
+// act runs actions in the tab; when one fails, the test fails with the problems the page shows
+// (the API's refusals in the forms), which say why far better than a timeout.
+func act(t *testing.T, tab context.Context, actions ...chromedp.Action) {
+	t.Helper()
+	if err := chromedp.Run(tab, actions...); err != nil {
+		var shown string
+		_ = chromedp.Run(tab, chromedp.Evaluate(`[...document.querySelectorAll('.problem:not([hidden]), .field-error:not([hidden])')].map(e => e.textContent).join(' | ')`, &shown))
+		t.Fatalf("%v; the page shows: %s", err, shown)
+	}
 }
 
 // emptyField empties a text control.
@@ -48,7 +60,7 @@ func TestConsoleFundContribution(t *testing.T) {
 
 	tab := newTab(t, browser)
 	signIn(t, s, tab, "admin-1")
-	run(t, tab,
+	act(t, tab,
 		chromedp.Navigate(s.url+"/console/#/fund"),
 		chromedp.WaitVisible("#contribution-form", chromedp.ByQuery),
 		chromedp.WaitVisible(`section[aria-label="Fund in USD"]`, chromedp.ByQuery),
@@ -69,7 +81,7 @@ func TestConsoleFundContribution(t *testing.T) {
 	screenshot(t, tab, "20-contribution-refused")
 	checkLabels(t, tab, "fund with the contribution form")
 
-	run(t, tab,
+	act(t, tab,
 		emptyField(`#contribution-form input[name="amount.value"]`),
 		chromedp.SendKeys(`#contribution-form input[name="amount.value"]`, "250,000.50", chromedp.ByQuery),
 		chromedp.SendKeys(`#contribution-form input[name="donor"]`, "Government of Norway", chromedp.ByQuery),
@@ -92,11 +104,218 @@ func TestConsoleFundContribution(t *testing.T) {
 
 	finance := newTab(t, browser)
 	signIn(t, s, finance, "finance-1")
-	run(t, finance,
+	act(t, finance,
 		chromedp.Navigate(s.url+"/console/#/fund"),
 		chromedp.WaitVisible(`section[aria-label="Fund in USD"]`, chromedp.ByQuery),
 	)
 	if n := number(t, finance, `document.querySelectorAll('#contribution-form').length`); n != 0 {
 		t.Errorf("finance is offered the contribution form")
 	}
+}
+
+// expert reads one expert through the API (GET /experts, every page).
+func (s *stack) expert(id string) (domain.Expert, bool) {
+	s.t.Helper()
+	cursor := ""
+	for range 100 {
+		var page struct {
+			Items []domain.Expert `json:"items"`
+			Next  string          `json:"next"`
+		}
+		path := "/experts?limit=100"
+		if cursor != "" {
+			path += "&cursor=" + cursor
+		}
+		if code := s.call("admin-1", http.MethodGet, path, nil, &page); code != http.StatusOK {
+			s.t.Fatalf("GET /experts: %d", code)
+		}
+		for _, e := range page.Items {
+			if e.ID == id {
+				return e, true
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	return domain.Expert{}, false
+}
+
+// policy reads one insurance policy from the store (the API has no read of policies).
+func (s *stack) policy(expertID, policyID string) (domain.InsurancePolicy, bool) {
+	s.t.Helper()
+	policies, err := s.store.Policies(context.Background(), expertID)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, p := range policies {
+		if p.ID == policyID {
+			return p, true
+		}
+	}
+	return domain.InsurancePolicy{}, false
+}
+
+// TestConsoleRoster: an administrator changes an expert (a bad language code first, refused by
+// its field and nothing changed), adds and replaces an insurance policy (a period that ends
+// before it starts first), and adds a new expert (an id the API refuses first, and an id that
+// is taken, which the console does not overwrite). An auditor reads the roster with no button.
+func TestConsoleRoster(t *testing.T) {
+	s := newStack(t)
+	browser := newBrowser(t)
+	original, ok := s.expert("staff-02")
+	if !ok {
+		t.Fatal("no staff-02 in the seed")
+	}
+	tab := newTab(t, browser)
+	signIn(t, s, tab, "admin-1")
+	row := `#roster tr[data-expert="staff-02"]`
+	dialogError := func(path string) string { return fieldError("#expert-form", path) }
+
+	t.Run("change an expert", func(t *testing.T) {
+		act(t, tab,
+			chromedp.Navigate(s.url+"/console/#/roster"),
+			chromedp.WaitVisible(row+" button.edit-expert", chromedp.ByQuery),
+			chromedp.Click(row+" button.edit-expert", chromedp.ByQuery),
+			chromedp.WaitVisible("#expert-dialog", chromedp.ByQuery),
+			until(`document.querySelector('#expert-form input[name="name"]').value === `+jsString(original.Name)),
+			emptyField(`#expert-form input[name="languages"]`),
+			chromedp.SendKeys(`#expert-form input[name="languages"]`, "en, french", chromedp.ByQuery),
+			chromedp.Click("#save-expert", chromedp.ByQuery),
+			until(dialogError("languages")+` !== ''`),
+		)
+		if got := text(t, tab, dialogError("languages")); !strings.Contains(got, "languages[1]") || !strings.Contains(got, "ISO 639-1") {
+			t.Errorf("languages error = %q", got)
+		}
+		screenshot(t, tab, "22-expert-refused")
+		checkLabels(t, tab, "roster with the expert dialog")
+		if after, _ := s.expert("staff-02"); after.Name != original.Name || strings.Join(after.Languages, ",") != strings.Join(original.Languages, ",") {
+			t.Fatalf("a refused change changed the expert: %+v", after)
+		}
+		act(t, tab,
+			emptyField(`#expert-form input[name="languages"]`),
+			chromedp.SendKeys(`#expert-form input[name="languages"]`, "en, fr, pt", chromedp.ByQuery),
+			emptyField(`#expert-form input[name="name"]`),
+			chromedp.SendKeys(`#expert-form input[name="name"]`, "Jean-Baptiste Pierre-Louis", chromedp.ByQuery),
+			chromedp.Click("#save-expert", chromedp.ByQuery),
+			until(`!document.querySelector('#expert-dialog').open`),
+			until(`document.querySelector('#roster-status').textContent === 'Jean-Baptiste Pierre-Louis (staff-02) changed.'`),
+			until(`document.querySelector('`+row+` td:nth-child(2)').textContent === 'Jean-Baptiste Pierre-Louis'`),
+		)
+		after, _ := s.expert("staff-02")
+		if after.Name != "Jean-Baptiste Pierre-Louis" || strings.Join(after.Languages, ",") != "en,fr,pt" ||
+			after.Employment != original.Employment || strings.Join(areaCodes(after.Areas), ",") != strings.Join(areaCodes(original.Areas), ",") ||
+			after.Training != original.Training || after.HomeOffice != original.HomeOffice {
+			t.Errorf("expert after the change %+v, before %+v", after, original)
+		}
+	})
+
+	t.Run("add and replace an insurance policy", func(t *testing.T) {
+		policyError := func(path string) string { return fieldError("#policy-form", path) }
+		act(t, tab,
+			chromedp.Click(row+" button.add-policy", chromedp.ByQuery),
+			chromedp.WaitVisible("#policy-dialog", chromedp.ByQuery),
+			chromedp.SendKeys(`#policy-form input[name="policyId"]`, "evac-2026", chromedp.ByQuery),
+			chromedp.SetValue(`#policy-form select[name="kind"]`, "evacuation", chromedp.ByQuery),
+			chromedp.SendKeys(`#policy-form input[name="insurer"]`, "Global Evac Ltd", chromedp.ByQuery),
+			chromedp.SetValue(`#policy-form input[name="validFrom"]`, "2026-06-01", chromedp.ByQuery),
+			chromedp.SetValue(`#policy-form input[name="validTo"]`, "2026-05-01", chromedp.ByQuery),
+			chromedp.Click("#save-policy", chromedp.ByQuery),
+			until(policyError("validTo")+` !== ''`),
+		)
+		if got := text(t, tab, policyError("validTo")); !strings.Contains(got, "before validFrom") {
+			t.Errorf("validTo error = %q", got)
+		}
+		if _, found := s.policy("staff-02", "evac-2026"); found {
+			t.Fatal("a refused policy was stored")
+		}
+		checkLabels(t, tab, "roster with the policy dialog")
+		act(t, tab,
+			chromedp.SetValue(`#policy-form input[name="validTo"]`, "2027-05-31", chromedp.ByQuery),
+			chromedp.Click("#save-policy", chromedp.ByQuery),
+			until(`!document.querySelector('#policy-dialog').open`),
+			until(`document.querySelector('#roster-status').textContent.startsWith('Evacuation policy evac-2026 of Jean-Baptiste Pierre-Louis added')`),
+		)
+		stored, found := s.policy("staff-02", "evac-2026")
+		if !found || stored.Kind != domain.CoverEvacuation || stored.Insurer != "Global Evac Ltd" || stored.ValidFrom != "2026-06-01" || stored.ValidTo != "2027-05-31" {
+			t.Errorf("stored policy %+v (found %v)", stored, found)
+		}
+		act(t, tab,
+			chromedp.Click(row+" button.add-policy", chromedp.ByQuery),
+			chromedp.WaitVisible("#policy-dialog", chromedp.ByQuery),
+			chromedp.SendKeys(`#policy-form input[name="policyId"]`, "evac-2026", chromedp.ByQuery),
+			chromedp.SetValue(`#policy-form select[name="kind"]`, "evacuation", chromedp.ByQuery),
+			chromedp.SetValue(`#policy-form input[name="validFrom"]`, "2026-06-01", chromedp.ByQuery),
+			chromedp.SetValue(`#policy-form input[name="validTo"]`, "2028-05-31", chromedp.ByQuery),
+			chromedp.Click("#save-policy", chromedp.ByQuery),
+			until(`document.querySelector('#roster-status').textContent.includes('evac-2026 of Jean-Baptiste Pierre-Louis replaced')`),
+		)
+		if stored, _ := s.policy("staff-02", "evac-2026"); stored.ValidTo != "2028-05-31" {
+			t.Errorf("replaced policy %+v", stored)
+		}
+	})
+
+	t.Run("add an expert", func(t *testing.T) {
+		act(t, tab,
+			chromedp.Click("#add-expert", chromedp.ByQuery),
+			chromedp.WaitVisible("#expert-dialog", chromedp.ByQuery),
+			chromedp.SendKeys(`#expert-form input[name="id"]`, "consultant 99", chromedp.ByQuery),
+			chromedp.SendKeys(`#expert-form input[name="name"]`, "Rose-Marie Désir", chromedp.ByQuery),
+			chromedp.SetValue(`#expert-form select[name="employment"]`, "consultant", chromedp.ByQuery),
+			chromedp.Click(`#expert-form input[name="areas"][value="needs_assessment"]`, chromedp.ByQuery),
+			chromedp.SendKeys(`#expert-form input[name="languages"]`, "fr, ht", chromedp.ByQuery),
+			chromedp.SetValue(`#expert-form select[name="training.level"]`, "basic", chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelector('#expert-form select[name="training.level"]').dispatchEvent(new Event('change'))`, nil),
+			chromedp.SetValue(`#expert-form input[name="training.expires"]`, "2027-12-31", chromedp.ByQuery),
+			chromedp.SendKeys(`#expert-form input[name="homeOffice"]`, "ht", chromedp.ByQuery),
+			chromedp.Click("#save-expert", chromedp.ByQuery),
+			until(dialogError("id")+` !== ''`),
+		)
+		if got := text(t, tab, dialogError("id")); !strings.Contains(got, "letters, digits") {
+			t.Errorf("id error = %q", got)
+		}
+		// An id that is taken: the console refuses to overwrite that expert.
+		act(t, tab,
+			emptyField(`#expert-form input[name="id"]`),
+			chromedp.SendKeys(`#expert-form input[name="id"]`, "staff-02", chromedp.ByQuery),
+			chromedp.Click("#save-expert", chromedp.ByQuery),
+			until(dialogError("id")+`.includes('already')`),
+		)
+		if after, _ := s.expert("staff-02"); after.Name != "Jean-Baptiste Pierre-Louis" {
+			t.Fatalf("adding a taken id changed that expert: %+v", after)
+		}
+		act(t, tab,
+			emptyField(`#expert-form input[name="id"]`),
+			chromedp.SendKeys(`#expert-form input[name="id"]`, "consultant-99", chromedp.ByQuery),
+			chromedp.Click("#save-expert", chromedp.ByQuery),
+			until(`!document.querySelector('#expert-dialog').open`),
+			until(`document.querySelector('#roster-status').textContent === 'Rose-Marie Désir (consultant-99) added to the roster.'`),
+		)
+		added, found := s.expert("consultant-99")
+		if !found || added.Employment != domain.Consultant || strings.Join(added.Languages, ",") != "fr,ht" || added.HomeOffice != "HT" ||
+			added.Training.Level != domain.TrainingBasic || added.Training.Expires != "2027-12-31" || len(added.Areas) != 1 || added.Areas[0] != "needs_assessment" {
+			t.Errorf("added expert %+v (found %v)", added, found)
+		}
+		screenshot(t, tab, "23-roster-admin")
+	})
+
+	t.Run("auditor reads without buttons", func(t *testing.T) {
+		auditor := newTab(t, browser)
+		signIn(t, s, auditor, "auditor-1")
+		act(t, auditor,
+			chromedp.Navigate(s.url+"/console/#/roster"),
+			chromedp.WaitVisible(row, chromedp.ByQuery),
+		)
+		if n := number(t, auditor, `document.querySelectorAll('#add-expert, button.edit-expert, button.add-policy, #expert-dialog, #policy-dialog').length`); n != 0 {
+			t.Errorf("the auditor sees %d roster write controls", n)
+		}
+	})
+}
+
+func areaCodes(areas []domain.Area) []string {
+	out := make([]string, len(areas))
+	for i, a := range areas {
+		out[i] = string(a)
+	}
+	return out
 }

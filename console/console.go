@@ -203,18 +203,21 @@ type Document struct {
 
 // Codes are the code lists the forms offer as choices.
 type Codes struct {
-	CrisisTypes    []domain.CrisisType  `json:"crisisTypes"`
-	Phases         []domain.Phase       `json:"phases"`
-	TargetGroups   []domain.TargetGroup `json:"targetGroups"`
-	Areas          []domain.Area        `json:"areas"`
-	Statuses       []domain.Status      `json:"statuses"`
-	TaskStatuses   []domain.TaskStatus  `json:"taskStatuses"`
-	TaskKinds      []domain.TaskKind    `json:"taskKinds"`
-	ApproverRoles  []domain.Role        `json:"approverRoles"`
-	CoverKinds     []domain.CoverKind   `json:"coverKinds"`
-	Languages      []string             `json:"languages"`
-	AuditActions   []string             `json:"auditActions"`
-	SecurityLevels []string             `json:"securityLevels"`
+	CrisisTypes   []domain.CrisisType  `json:"crisisTypes"`
+	Phases        []domain.Phase       `json:"phases"`
+	TargetGroups  []domain.TargetGroup `json:"targetGroups"`
+	Areas         []domain.Area        `json:"areas"`
+	Statuses      []domain.Status      `json:"statuses"`
+	TaskStatuses  []domain.TaskStatus  `json:"taskStatuses"`
+	TaskKinds     []domain.TaskKind    `json:"taskKinds"`
+	ApproverRoles []domain.Role        `json:"approverRoles"`
+	CoverKinds    []domain.CoverKind   `json:"coverKinds"`
+	// Employment and TrainingLevels are offered in the roster's expert form.
+	Employment     []domain.EmploymentType `json:"employment"`
+	TrainingLevels []domain.TrainingLevel  `json:"trainingLevels"`
+	Languages      []string                `json:"languages"`
+	AuditActions   []string                `json:"auditActions"`
+	SecurityLevels []string                `json:"securityLevels"`
 }
 
 // commonLanguages are offered as check boxes in the request form; any other ISO 639-1 code can
@@ -244,6 +247,8 @@ func (s *settings) document(loopback bool) Document {
 			Areas: domain.Areas, Statuses: domain.Statuses, TaskStatuses: domain.TaskStatuses,
 			TaskKinds: domain.TaskKinds, ApproverRoles: domain.ApproverRoles, CoverKinds: domain.CoverKinds,
 			Languages: commonLanguages, AuditActions: auditActions,
+			Employment:     []domain.EmploymentType{domain.Staff, domain.Consultant},
+			TrainingLevels: []domain.TrainingLevel{domain.TrainingBasic, domain.TrainingAdvanced},
 		},
 		Limits:       s.rules.Limits,
 		Fund:         s.rules.Fund,
