@@ -30,7 +30,8 @@ func addClientCommands(root *cobra.Command) {
 	commands := []*cobra.Command{
 		newTokenCommand(options), newLoginCommand(options), newActivateCommand(options), newActivationsCommand(options),
 		newTasksCommand(options), newDecideCommand(options), newHistoryCommand(options), newAuditCommand(options),
-		newFundCommand(options),
+		newFundCommand(options), newDelegateCommand(options), newDelegationsCommand(options), newMetricsCommand(options),
+		newExpertsCommand(options),
 	}
 	for _, cmd := range commands {
 		options.register(cmd)
@@ -297,8 +298,8 @@ func newActivationsCommand(options *clientOptions) *cobra.Command {
 		})
 	}
 	cmd := &cobra.Command{
-		Use:   "activations [list|show ID|cancel ID]",
-		Short: "List, show or cancel activations",
+		Use:   "activations [list|show ID|cancel ID|redrive ID]",
+		Short: "List, show, cancel or redrive activations",
 		Args:  cobra.NoArgs,
 		RunE:  list,
 	}
@@ -333,7 +334,7 @@ func newActivationsCommand(options *clientOptions) *cobra.Command {
 		},
 	}
 	cancel.Flags().StringVar(&reason, "reason", "", "why (recorded in the audit trail)")
-	cmd.AddCommand(listCommand, show, cancel)
+	cmd.AddCommand(listCommand, show, cancel, newRedriveCommand(options))
 	return cmd
 }
 
@@ -377,8 +378,8 @@ func newTasksCommand(options *clientOptions) *cobra.Command {
 	var status, country, crisisType, dueBefore, role string
 	var pages paging
 	cmd := &cobra.Command{
-		Use:   "tasks",
-		Short: "Your approval inbox: open tasks first, by priority and deadline",
+		Use:   "tasks [reassign TASK]",
+		Short: "Your approval inbox: open tasks first, by priority and deadline; reassign one (administrators)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			query := pages.query(filters(map[string]string{"status": status, "country": country, "crisisType": crisisType, "dueBefore": dueBefore, "role": role}))
@@ -400,6 +401,7 @@ func newTasksCommand(options *clientOptions) *cobra.Command {
 	cmd.Flags().StringVar(&dueBefore, "due-before", "", "only tasks due before this time (RFC 3339)")
 	cmd.Flags().StringVar(&role, "role", "", "only this one of your roles")
 	pages.register(cmd)
+	cmd.AddCommand(newTaskReassignCommand(options))
 	return cmd
 }
 

@@ -1,0 +1,391 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fasttrack/fasttrack/functions/api"
+	"github.com/fasttrack/fasttrack/shared/domain"
+)
+
+// The commands of approvers going on leave (delegate, delegations) and of administrators
+// (tasks reassign, activations redrive, metrics, experts). Like the other client commands they
+// go through clientOptions.request or client.call, print a table (or the API's JSON with
+// --json), and print the API's problem with its field errors when it refuses.
+
+// parseWhen reads a flag's time: "now", a time in RFC 3339 (2026-11-01T08:00:00Z), or a date
+// (2026-11-01), which means that day's midnight in the local time zone.
+func parseWhen(flag, text string, now time.Time) (time.Time, error) {
+	text = strings.TrimSpace(text)
+	if text == "now" {
+		return now, nil
+	}
+	if t, err := time.Parse(time.RFC3339, text); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, text, time.Local); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("--%s %q is not a date (2026-11-01), a time (2026-11-01T08:00:00Z) or now", flag, text)
+}
+
+// when formats a time for a table, in local time.
+func when(t time.Time) string { return t.Local().Format("2006-01-02 15:04") }
+
+// readBodyFile reads a request body from a file, or from standard input for "-".
+func readBodyFile(cmd *cobra.Command, file string) ([]byte, error) {
+	if file == "-" {
+		return io.ReadAll(io.LimitReader(cmd.InOrStdin(), api.MaxBodyBytes+1))
+	}
+	return os.ReadFile(file)
+}
+
+func newDelegateCommand(options *clientOptions) *cobra.Command {
+	var to, role, from, until, reason, delegator string
+	cmd := &cobra.Command{
+		Use:   "delegate --to USER --role ROLE [--from DATE] --until DATE [--reason TEXT]",
+		Short: "Let another person of your role decide your tasks for a period (leave, field mission)",
+		Long: "Delegate your tasks of one of your roles to another person of the same role, from --from (default now) until\n" +
+			"--until. Dates are a day (2026-11-01, midnight local time), a time in RFC 3339, or now. Administrators may\n" +
+			"record a delegation for someone else with --delegator. `fasttrack delegations` lists them, and\n" +
+			"`fasttrack delegations revoke ID` ends one early.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			now := time.Now()
+			start, err := parseWhen("from", from, now)
+			if err != nil {
+				return err
+			}
+			end, err := parseWhen("until", until, now)
+			if err != nil {
+				return err
+			}
+			body := api.DelegationRequest{FromUser: delegator, ToUser: to, Role: domain.Role(role), Start: start, Until: end, Reason: reason}
+			var d api.DelegationView
+			return options.request(cmd, http.MethodPost, "/delegations", body, &d, func() error {
+				fmt.Fprintf(cmd.OutOrStdout(), "delegation %s: %s's %s tasks to %s from %s until %s (%s)\n",
+					d.ID, d.FromUser, d.Role, d.ToUser, when(d.Start), when(d.Until), d.Status)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "the person who decides your tasks meanwhile")
+	cmd.Flags().StringVar(&role, "role", "", "the role delegated: security, finance, hr or senior-management")
+	cmd.Flags().StringVar(&from, "from", "now", "when the delegation starts")
+	cmd.Flags().StringVar(&until, "until", "", "when it ends")
+	cmd.Flags().StringVar(&reason, "reason", "", "why (recorded in the audit trail)")
+	cmd.Flags().StringVar(&delegator, "delegator", "", "whose tasks (administrators; default yourself)")
+	for _, name := range []string{"to", "role", "until"} {
+		_ = cmd.MarkFlagRequired(name)
+	}
+	return cmd
+}
+
+func newDelegationsCommand(options *clientOptions) *cobra.Command {
+	var delegator, delegate, role string
+	var active bool
+	var pages paging
+	list := func(cmd *cobra.Command, _ []string) error {
+		query := pages.query(filters(map[string]string{"delegator": delegator, "delegate": delegate, "role": role}))
+		if active {
+			query.Set("active", "true")
+		}
+		var page api.DelegationList
+		return options.request(cmd, http.MethodGet, "/delegations?"+query.Encode(), nil, &page, func() error {
+			w := table(cmd.OutOrStdout())
+			fmt.Fprintln(w, "ID\tSTATUS\tROLE\tFROM\tTO\tSTART\tUNTIL\tREASON")
+			for _, d := range page.Items {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Status, d.Role, d.FromUser, d.ToUser, when(d.Start), when(d.Until), d.Reason)
+			}
+			return endPage(cmd, w, page.Next)
+		})
+	}
+	cmd := &cobra.Command{
+		Use:   "delegations [list|revoke ID]",
+		Short: "Delegations you gave and received (all of them for auditors and administrators); end one early",
+		Args:  cobra.NoArgs,
+		RunE:  list,
+	}
+	listCommand := &cobra.Command{Use: "list", Short: "List delegations, newest first", Args: cobra.NoArgs, RunE: list}
+	for _, c := range []*cobra.Command{cmd, listCommand} {
+		c.Flags().BoolVar(&active, "active", false, "only delegations in force now")
+		c.Flags().StringVar(&delegator, "delegator", "", "only this delegator's (auditors, administrators)")
+		c.Flags().StringVar(&delegate, "delegate", "", "only those to this delegate (auditors, administrators)")
+		c.Flags().StringVar(&role, "role", "", "only this role")
+		pages.register(c)
+	}
+	var reason string
+	revoke := &cobra.Command{
+		Use:   "revoke ID",
+		Short: "End a delegation now (its delegator or an administrator): the delegate no longer decides your tasks",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var d api.DelegationView
+			path := "/delegations/" + url.PathEscape(args[0]) + "/revoke"
+			return options.request(cmd, http.MethodPost, path, api.RevokeRequest{Reason: reason}, &d, func() error {
+				fmt.Fprintf(cmd.OutOrStdout(), "delegation %s revoked by %s: %s no longer decides %s's %s tasks (ended %s)\n",
+					d.ID, d.RevokedBy, d.ToUser, d.FromUser, d.Role, when(d.Until))
+				return nil
+			})
+		},
+	}
+	revoke.Flags().StringVar(&reason, "reason", "", "why (recorded in the audit trail)")
+	cmd.AddCommand(listCommand, revoke)
+	return cmd
+}
+
+// newTaskReassignCommand is `tasks reassign`: an administrator gives an open task to one person.
+func newTaskReassignCommand(options *clientOptions) *cobra.Command {
+	var to, comment string
+	cmd := &cobra.Command{
+		Use:   "reassign TASK --to USER --comment TEXT",
+		Short: "Give an open task to one person, who (or their delegate) alone decides it (administrators)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var task api.TaskView
+			body := api.ReassignRequest{Assignee: to, Reason: comment}
+			return options.request(cmd, http.MethodPost, "/tasks/"+url.PathEscape(args[0])+"/reassign", body, &task, func() error {
+				fmt.Fprintf(cmd.OutOrStdout(), "task %s (%s, activation %s) assigned to %s; deadline %s\n",
+					task.ID, task.Kind, task.ActivationID, task.Assignee, when(task.Deadline))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "the person who decides the task")
+	cmd.Flags().StringVar(&comment, "comment", "", "why (recorded in the audit trail)")
+	_ = cmd.MarkFlagRequired("to")
+	_ = cmd.MarkFlagRequired("comment")
+	return cmd
+}
+
+// newRedriveCommand is `activations redrive`: an administrator resumes a stopped workflow from
+// the step where it stopped.
+func newRedriveCommand(options *clientOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "redrive ID",
+		Short: "Resume an activation whose workflow stopped on a failure, from the step that failed (administrators)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var result api.RedriveResult
+			return options.request(cmd, http.MethodPost, "/activations/"+url.PathEscape(args[0])+"/redrive", nil, &result, func() error {
+				at := ""
+				if t, err := time.Parse(time.RFC3339Nano, result.RedriveDate); err == nil {
+					at = " at " + t.Local().Format("2006-01-02 15:04:05")
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "activation %s redriven%s: its workflow resumes from the step that stopped (status %s)\n",
+					result.Activation.ID, at, result.Activation.Status)
+				return nil
+			})
+		},
+	}
+}
+
+func newMetricsCommand(options *clientOptions) *cobra.Command {
+	var from, to string
+	cmd := &cobra.Command{
+		Use:   "metrics [--from TIME] [--to TIME]",
+		Short: "Activation metrics: counts by status, time to each step, approvals within deadline, overdue tasks",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			query := url.Values{}
+			for _, bound := range []struct{ flag, text string }{{"from", from}, {"to", to}} {
+				if bound.text == "" {
+					continue
+				}
+				t, err := parseWhen(bound.flag, bound.text, time.Now())
+				if err != nil {
+					return err
+				}
+				query.Set(bound.flag, t.UTC().Format(time.RFC3339))
+			}
+			var m api.Metrics
+			return options.request(cmd, http.MethodGet, "/metrics/activations?"+query.Encode(), nil, &m, func() error {
+				return printMetrics(cmd.OutOrStdout(), m)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "", "only activations created from this day or time")
+	cmd.Flags().StringVar(&to, "to", "", "only activations created before this day or time")
+	return cmd
+}
+
+// seconds formats a number of seconds as a duration rounded to the second.
+func seconds(s float64) string {
+	return time.Duration(s * float64(time.Second)).Round(time.Second).String()
+}
+
+// printMetrics writes the metrics as a summary and a table of the time to each step.
+func printMetrics(out io.Writer, m api.Metrics) error {
+	w := table(out)
+	statuses := make([]string, 0, len(m.Activations.ByStatus))
+	for status, count := range m.Activations.ByStatus {
+		statuses = append(statuses, fmt.Sprintf("%s %d", status, count))
+	}
+	slices.Sort(statuses)
+	fmt.Fprintf(w, "Activations\t%d\t%s\n", m.Activations.Total, strings.Join(statuses, ", "))
+	share := "none decided yet"
+	if m.Approvals.Share != nil {
+		share = fmt.Sprintf("%.0f%%", *m.Approvals.Share*100)
+	}
+	fmt.Fprintf(w, "Approvals within deadline\t%d of %d\t%s\n", m.Approvals.WithinDeadline, m.Approvals.Decided, share)
+	fmt.Fprintf(w, "Open tasks past deadline\t%d\t\n", m.OpenTasksPastDeadline)
+	fmt.Fprintf(w, "Generated\t%s\t\n", m.GeneratedAt.Local().Format("2006-01-02 15:04:05"))
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if len(m.TimeToStep) == 0 {
+		return nil
+	}
+	fmt.Fprintln(out)
+	w = table(out)
+	fmt.Fprintln(w, "TIME TO STEP\tCOUNTRY\tCRISIS\tCOUNT\tAVERAGE\tLONGEST")
+	for _, t := range m.TimeToStep {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\n", t.Step, t.Country, t.CrisisType, t.Count, seconds(t.AverageSeconds), seconds(t.MaxSeconds))
+	}
+	return w.Flush()
+}
+
+func newExpertsCommand(options *clientOptions) *cobra.Command {
+	var area, language string
+	var pages paging
+	list := func(cmd *cobra.Command, _ []string) error {
+		query := pages.query(filters(map[string]string{"area": area, "language": language}))
+		var page api.ExpertList
+		return options.request(cmd, http.MethodGet, "/experts?"+query.Encode(), nil, &page, func() error {
+			w := table(cmd.OutOrStdout())
+			fmt.Fprintln(w, "ID\tNAME\tEMPLOYMENT\tAREAS\tLANGUAGES\tTRAINING\tHOME\tBOOKINGS")
+			for _, e := range page.Items {
+				areas := make([]string, len(e.Areas))
+				for i, a := range e.Areas {
+					areas[i] = string(a)
+				}
+				training := "none"
+				if e.Training.Level != "" {
+					training = fmt.Sprintf("%s to %s", e.Training.Level, e.Training.Expires)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", e.ID, e.Name, e.Employment, strings.Join(areas, ","),
+					strings.Join(e.Languages, ","), training, e.HomeOffice, e.ActiveBookings)
+			}
+			return endPage(cmd, w, page.Next)
+		})
+	}
+	cmd := &cobra.Command{Use: "experts [list|set ID|policy ID POLICY]", Short: "The roster of experts; add or change experts and their insurance (administrators)",
+		Args: cobra.NoArgs, RunE: list}
+	listCommand := &cobra.Command{Use: "list", Short: "List the experts", Args: cobra.NoArgs, RunE: list}
+	for _, c := range []*cobra.Command{cmd, listCommand} {
+		c.Flags().StringVar(&area, "area", "", "only experts of this technical area")
+		c.Flags().StringVar(&language, "language", "", "only experts speaking this language (ISO 639-1)")
+		pages.register(c)
+	}
+	cmd.AddCommand(listCommand, newExpertSetCommand(options), newExpertPolicyCommand(options))
+	return cmd
+}
+
+// sendFile sends a request body as it is written, so that the API names the file's own
+// mistakes, and returns the answer and its status.
+func (o *clientOptions) sendFile(cmd *cobra.Command, method, path, file string) ([]byte, int, error) {
+	data, err := readBodyFile(cmd, file)
+	if err != nil {
+		return nil, 0, err
+	}
+	c, err := o.client(true)
+	if err != nil {
+		return nil, 0, err
+	}
+	answer, _, status, err := c.call(cmd.Context(), method, path, jsonBody(data), nil)
+	return answer, status, err
+}
+
+func newExpertSetCommand(options *clientOptions) *cobra.Command {
+	var file string
+	cmd := &cobra.Command{
+		Use:   "set ID --file expert.json",
+		Short: "Add an expert or change their profile (administrators)",
+		Long: "Add the expert ID, or change their profile, from a JSON file (- reads standard input) such as\n" +
+			`  {"name":"A. Odhiambo","employment":"consultant","areas":["gender"],"languages":["en","sw"],` + "\n" +
+			`   "training":{"level":"basic","expires":"2027-06-30"},"homeOffice":"KE"}` + "\n" +
+			"Their bookings are kept.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if file == "" {
+				return errors.New("--file expert.json is required (- reads standard input)")
+			}
+			data, status, err := options.sendFile(cmd, http.MethodPut, "/experts/"+url.PathEscape(args[0]), file)
+			if err != nil || options.json {
+				return orJSON(cmd, data, err)
+			}
+			var e domain.Expert
+			if err := jsonUnmarshal(data, &e); err != nil {
+				return err
+			}
+			verb := "changed"
+			if status == http.StatusCreated {
+				verb = "added"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "expert %s (%s, %s) %s\n", e.ID, e.Name, e.Employment, verb)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&file, "file", "f", "", "the expert as JSON (- for standard input)")
+	return cmd
+}
+
+func newExpertPolicyCommand(options *clientOptions) *cobra.Command {
+	var file, kind, insurer, validFrom, validTo string
+	cmd := &cobra.Command{
+		Use:   "policy ID POLICY (--kind KIND --valid-from DATE --valid-to DATE [--insurer NAME] | --file policy.json)",
+		Short: "Add or replace an expert's insurance policy (administrators)",
+		Long: "Add or replace the insurance policy POLICY of the expert ID, from flags or from a JSON file such as\n" +
+			`  {"kind":"medical","insurer":"Allianz Care","validFrom":"2026-01-01","validTo":"2026-12-31"}` + "\n" +
+			"Kinds: medical, evacuation, malicious_acts. Dates are the first and last days of cover.",
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := "/experts/" + url.PathEscape(args[0]) + "/policies/" + url.PathEscape(args[1])
+			var data []byte
+			var status int
+			var err error
+			flagged := cmd.Flags().Changed("kind") || cmd.Flags().Changed("insurer") || cmd.Flags().Changed("valid-from") || cmd.Flags().Changed("valid-to")
+			switch {
+			case file != "" && flagged:
+				return errors.New("give the policy either with --file or with --kind, --insurer, --valid-from and --valid-to, not both")
+			case file != "":
+				data, status, err = options.sendFile(cmd, http.MethodPut, path, file)
+			default:
+				c, cerr := options.client(true)
+				if cerr != nil {
+					return cerr
+				}
+				body := api.PolicyInput{Kind: domain.CoverKind(kind), Insurer: insurer, ValidFrom: domain.Date(validFrom), ValidTo: domain.Date(validTo)}
+				data, _, status, err = c.call(cmd.Context(), http.MethodPut, path, body, nil)
+			}
+			if err != nil || options.json {
+				return orJSON(cmd, data, err)
+			}
+			var p domain.InsurancePolicy
+			if err := jsonUnmarshal(data, &p); err != nil {
+				return err
+			}
+			verb := "replaced"
+			if status == http.StatusCreated {
+				verb = "added"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "policy %s of expert %s %s: %s cover from %s to %s\n", p.ID, p.ExpertID, verb, p.Kind, p.ValidFrom, p.ValidTo)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&file, "file", "f", "", "the policy as JSON (- for standard input)")
+	cmd.Flags().StringVar(&kind, "kind", "", "medical, evacuation or malicious_acts")
+	cmd.Flags().StringVar(&insurer, "insurer", "", "the insurer")
+	cmd.Flags().StringVar(&validFrom, "valid-from", "", "first day of cover (YYYY-MM-DD)")
+	cmd.Flags().StringVar(&validTo, "valid-to", "", "last day of cover (YYYY-MM-DD)")
+	return cmd
+}
