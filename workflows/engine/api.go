@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"time"
 	"unicode/utf8"
 
+	"github.com/fasttrack/fasttrack/workflows/engine/journal"
 	"github.com/fasttrack/fasttrack/workflows/engine/jsonvalue"
 	"github.com/fasttrack/fasttrack/workflows/engine/states"
 )
@@ -46,8 +48,8 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*S
 	return out, err
 }
 
-// startExecution is StartExecution; done, when set, is closed when the execution closes.
-func (e *Engine) startExecution(ctx context.Context, in StartExecutionInput, done chan struct{}) (*StartExecutionOutput, *execution, error) {
+// startExecution is StartExecution; w, when set, waits for the execution to close.
+func (e *Engine) startExecution(ctx context.Context, in StartExecutionInput, w *waiter) (*StartExecutionOutput, *execution, error) {
 	if e.stopped.Load() {
 		return nil, nil, errorf(CodeInternalError, "the engine is closed")
 	}
@@ -83,10 +85,9 @@ func (e *Engine) startExecution(ctx context.Context, in StartExecutionInput, don
 	}
 	arn := e.executionARN(sm.name, name)
 	x := &execution{
-		engine: e, arn: arn, name: name, machine: sm, revision: rev,
-		inputText: inputText, input: input, status: StatusRunning,
+		engine: e, arn: arn, name: arn[len(arn)-len(name):], machine: sm, revision: rev, status: StatusRunning,
+		live: &live{inputText: inputText, input: input, events: make([]event, 0, initialEvents(rev))},
 	}
-	x.events = make([]event, 0, initialEvents(rev))
 	// Nobody may see the execution before it has started.
 	x.mu.Lock()
 	if v, loaded := e.executions.LoadOrStore(arn, x); loaded {
@@ -95,8 +96,8 @@ func (e *Engine) startExecution(ctx context.Context, in StartExecutionInput, don
 		old.mu.Lock()
 		defer old.mu.Unlock()
 		if old.status == StatusRunning && old.inputText == inputText {
-			if done != nil {
-				old.waiters = append(old.waiters, done)
+			if w != nil {
+				old.waiters = append(old.waiters, w)
 			}
 			return &StartExecutionOutput{ExecutionArn: arn, StartDate: old.startTime}, old, nil
 		}
@@ -106,8 +107,8 @@ func (e *Engine) startExecution(ctx context.Context, in StartExecutionInput, don
 	e.byID.Store(x.id, x)
 	sm.addExecution(x)
 	e.running.Add(1)
-	if done != nil {
-		x.waiters = append(x.waiters, done)
+	if w != nil {
+		x.waiters = append(x.waiters, w)
 	}
 	x.record(event{typ: EventExecutionStarted, input: input})
 	out := &StartExecutionOutput{ExecutionArn: arn, StartDate: x.startTime}
@@ -169,9 +170,24 @@ func (e *Engine) DescribeExecution(ctx context.Context, arn string) (*Execution,
 	if err != nil {
 		return nil, err
 	}
+	return e.describeExecution(ctx, x)
+}
+
+// describeExecution describes x, reading from the journal the input and output a stored
+// execution does not keep in memory, once what it shows is on disk.
+func (e *Engine) describeExecution(ctx context.Context, x *execution) (*Execution, error) {
 	x.mu.Lock()
-	d, seq := x.describe(), x.lastSeq
+	d, seq, stored := x.describe(), x.lastSeq, x.stored()
+	var locs []journal.Location
+	if stored {
+		locs = x.locations()
+	}
 	x.mu.Unlock()
+	if stored && len(locs) > 0 {
+		if err := e.readSummary(x, d, locs); err != nil {
+			return nil, err
+		}
+	}
 	// What a client reads survives a crash.
 	if err := e.waitDurable(ctx, seq); err != nil {
 		return nil, err
@@ -179,21 +195,63 @@ func (e *Engine) DescribeExecution(ctx context.Context, arn string) (*Execution,
 	return d, nil
 }
 
+// describe describes x. Called with x.mu held. A stored execution's input and output are left
+// for readSummary.
 func (x *execution) describe() *Execution {
 	d := &Execution{
 		ExecutionArn: x.arn, StateMachineArn: x.machine.arn, Name: x.name, Status: x.status,
-		StartDate: x.startTime, StopDate: x.stopTime, Input: x.inputText,
+		StartDate: x.startTime, StopDate: x.stopTime,
 		RedriveCount: x.redriveCount, RedriveDate: x.redriveTime,
 	}
 	switch x.status {
 	case StatusSucceeded:
-		out := jsonvalue.MustEncodeString(x.output)
-		d.Output = &out
+		if !x.stored() {
+			out := jsonvalue.MustEncodeString(x.output)
+			d.Output = &out
+		}
 	case StatusFailed, StatusTimedOut, StatusAborted:
 		d.Error, d.Cause = optional(x.errorName), optional(x.cause)
 	}
+	if !x.stored() {
+		d.Input = x.inputText
+	}
 	d.RedriveStatus, d.RedriveStatusReason = x.redriveStatus()
 	return d
+}
+
+// readSummary fills in what a stored execution's description takes from the journal: the input
+// from its first record and, if it succeeded, the output from its last (ExecutionSucceeded).
+func (e *Engine) readSummary(x *execution, d *Execution, locs []journal.Location) error {
+	gone := func(err error) error {
+		return errorf(CodeExecutionDoesNotExist, "Execution Does Not Exist: '%s' (its history is gone: %v)", x.arn, err)
+	}
+	payload, err := e.journal.Read(locs[0])
+	if err != nil {
+		return gone(err)
+	}
+	inputText, err := startInput(payload)
+	if err != nil {
+		return errorf(CodeInternalError, "journal record at %v: %v", locs[0], err)
+	}
+	d.Input = inputText
+	if d.Status != StatusSucceeded {
+		return nil
+	}
+	last := locs[len(locs)-1]
+	events, err := e.readEvents([]journal.Location{last}, false)
+	if err != nil {
+		var apiErr *Error
+		if errors.As(err, &apiErr) {
+			return err
+		}
+		return gone(err)
+	}
+	if ev := &events[0]; ev.typ == EventExecutionSucceeded {
+		out := jsonvalue.MustEncodeString(ev.output)
+		d.Output = &out
+		return nil
+	}
+	return errorf(CodeInternalError, "journal record at %v is not the end of execution %s", last, x.arn)
 }
 
 func optional(s string) *string {
@@ -431,19 +489,16 @@ func (e *Engine) DescribeStateMachineForExecution(ctx context.Context, arn strin
 // forgotten (past RetainClosed) in between. It is not part of the Step Functions API. Errors:
 // those of StartExecution, and ctx's.
 func (e *Engine) RunExecution(ctx context.Context, in StartExecutionInput) (*Execution, error) {
-	done := make(chan struct{})
-	_, x, err := e.startExecution(ctx, in, done)
-	if err != nil {
+	w := &waiter{done: make(chan struct{})}
+	if _, _, err := e.startExecution(ctx, in, w); err != nil {
 		return nil, err
 	}
 	select {
-	case <-done:
+	case <-w.done:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	return x.describe(), nil
+	return w.result, nil
 }
 
 // WaitExecution blocks until the execution closes (or ctx ends) and describes it. It is not
@@ -455,20 +510,18 @@ func (e *Engine) WaitExecution(ctx context.Context, arn string) (*Execution, err
 	}
 	x.mu.Lock()
 	if x.status != StatusRunning {
-		defer x.mu.Unlock()
-		return x.describe(), nil
+		x.mu.Unlock()
+		return e.describeExecution(ctx, x)
 	}
-	done := make(chan struct{})
-	x.waiters = append(x.waiters, done)
+	w := &waiter{done: make(chan struct{})}
+	x.waiters = append(x.waiters, w)
 	x.mu.Unlock()
 	select {
-	case <-done:
+	case <-w.done:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	return x.describe(), nil
+	return w.result, nil
 }
 
 // closedEntry is an execution in the retention queue, with the number it was queued under
@@ -481,18 +534,28 @@ type closedEntry struct {
 // closed is called (with x.mu held) when x closes: it wakes waiters, queues x for retention
 // and forgets the oldest closed executions beyond RetainClosed.
 func (e *Engine) closed(x *execution) {
-	for _, w := range x.waiters {
-		close(w)
+	if len(x.waiters) > 0 {
+		// Described once, while the output is at hand.
+		d := x.describe()
+		for _, w := range x.waiters {
+			result := *d
+			w.result = &result
+			close(w.done)
+		}
 	}
 	if n := int32(len(x.events)); n > x.revision.eventHint.Load() {
 		x.revision.eventHint.Store(n)
 	}
 	x.waiters = nil
-	if e.journal != nil {
-		// The history stays on disk; memory keeps only where it is.
+	switch {
+	case e.journal != nil && !e.replaying:
+		// The history and the fold stay on disk; memory keeps the summary and where the
+		// records are. (During recovery, a later record may redrive the execution: recover
+		// stores it once the replay is over.)
+		x.store()
+	case e.journal != nil:
 		x.events = nil
-	}
-	if x.status == StatusSucceeded {
+	case x.status == StatusSucceeded:
 		// Frames are kept only for executions that can be redriven.
 		x.frames = nil
 		x.input, x.contextBase = nil, nil

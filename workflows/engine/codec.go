@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 
+	"github.com/fasttrack/fasttrack/workflows/engine/journal"
 	"github.com/fasttrack/fasttrack/workflows/engine/jsonvalue"
 )
 
@@ -132,3 +133,57 @@ func (r *decoder) rawValue() []byte {
 // values) as compact JSON, objects with their members in order, so that a value read back from
 // the journal lists its keys as it did before.
 func appendJSON(buf []byte, v any) ([]byte, error) { return jsonvalue.Append(buf, v) }
+
+// packLocations writes record locations compactly, each as varints relative to the end of the
+// one before it: a closed execution's locations stay in memory for as long as it is retained,
+// and an execution's records are close together (the same segment, a few records of other
+// executions in between), so most take 4 or 5 bytes instead of 12.
+func packLocations(locs []journal.Location) []byte {
+	var scratch [3 * binary.MaxVarintLen64]byte
+	out := make([]byte, 0, 8*len(locs))
+	var segment, end int64
+	for _, l := range locs {
+		n := binary.PutVarint(scratch[:], int64(l.Segment)-segment)
+		if int64(l.Segment) != segment {
+			end = 0
+		}
+		n += binary.PutVarint(scratch[n:], int64(l.Offset)-end)
+		n += binary.PutUvarint(scratch[n:], uint64(l.Length))
+		out = append(out, scratch[:n]...)
+		segment, end = int64(l.Segment), int64(l.Offset)+journal.HeaderSize+int64(l.Length)
+	}
+	// Kept for long: a copy of exactly its size, not the scratch's capacity. Never nil, so
+	// that an execution with no records still reads as packed.
+	return append(make([]byte, 0, len(out)), out...)
+}
+
+// unpackLocations reads what packLocations wrote.
+func unpackLocations(packed []byte) []journal.Location {
+	var out []journal.Location
+	var segment, end int64
+	for len(packed) > 0 {
+		ds, n1 := binary.Varint(packed)
+		if n1 <= 0 {
+			break
+		}
+		packed = packed[n1:]
+		do, n2 := binary.Varint(packed)
+		if n2 <= 0 {
+			break
+		}
+		packed = packed[n2:]
+		length, n3 := binary.Uvarint(packed)
+		if n3 <= 0 {
+			break
+		}
+		packed = packed[n3:]
+		if ds != 0 {
+			end = 0
+		}
+		segment += ds
+		offset := end + do
+		out = append(out, journal.Location{Segment: uint32(segment), Offset: uint32(offset), Length: uint32(length)})
+		end = offset + journal.HeaderSize + int64(length)
+	}
+	return out
+}

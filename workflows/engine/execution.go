@@ -102,7 +102,8 @@ type mapRun struct {
 	context        *jsonvalue.Object // the context object of the Map state, for ItemSelector
 }
 
-// execution is one execution: its identity, its history and the fold of that history.
+// execution is one execution: its identity, its summary, and (while it can change) its history
+// and the fold of that history.
 type execution struct {
 	engine    *Engine
 	id        uint64
@@ -110,36 +111,26 @@ type execution struct {
 	name      string
 	machine   *stateMachine
 	revision  *revision
-	inputText string
-	input     any
 	startTime time.Time
 	sched     atomic.Int64
 
 	mu           sync.Mutex
 	status       Status
 	stopTime     time.Time
-	output       any
 	errorName    string
 	cause        string
 	redriveCount int
 	redriveTime  time.Time
-	events       []event
-	locs         []journal.Location
-	eventCount   int
 	lastSeq      uint64
-	nextID       int64
-	lastID       int64
-	frames       []*frame
-	ready        []*frame
-	readyHead    int
 	current      *frame // the frame step is running
-	deadline     time.Time
-	timer        clock.Timer
-	timerAt      time.Time
-	waiters      []chan struct{}
 	generation   uint32
-	contextBase  *contextBase // Execution and StateMachine parts of the context object
 	redrivable   bool
+
+	// locs are where the execution's records are in the journal, in order, while it runs;
+	// packedLocs holds them once it has closed (packLocations), about a third of the
+	// size.
+	locs       []journal.Location
+	packedLocs []byte
 
 	// closedSeq is the execution's number in the retention queue (guarded by
 	// Engine.retention); evicted is set once it is forgotten.
@@ -154,10 +145,56 @@ type execution struct {
 	// marker is the recCopied record of the copy the execution's records are (compaction).
 	marker    journal.Location
 	hasMarker bool
+
+	// The history and its fold. With a journal, a closed execution lets go of them (stored):
+	// its input, output and history are read back from the journal when asked for, and its
+	// fold is rebuilt from there to redrive it. So a retained closed execution costs its
+	// summary and its packed locations, whatever its size.
+	*live
+}
+
+// live is the part of an execution that exists while it runs (and, in memory mode, after).
+type live struct {
+	inputText   string
+	input       any
+	output      any
+	events      []event
+	eventCount  int
+	nextID      int64
+	lastID      int64
+	frames      []*frame
+	ready       []*frame
+	readyHead   int
+	deadline    time.Time
+	timer       clock.Timer
+	timerAt     time.Time
+	waiters     []*waiter
+	contextBase *contextBase // Execution and StateMachine parts of the context object
+}
+
+// stored reports whether the execution's history and fold are in the journal only.
+func (x *execution) stored() bool { return x.live == nil }
+
+// store lets go of a closed execution's history and fold: the journal has them. Its record
+// locations are packed. Called with x.mu held, with a journal.
+func (x *execution) store() {
+	x.stopTimers()
+	x.live = nil
+	if x.packedLocs == nil {
+		x.packedLocs, x.locs = packLocations(x.locs), nil
+	}
+}
+
+// waiter is someone waiting for an execution to close: RunExecution, WaitExecution, a
+// StartExecution of the same name. It gets the description of the closed execution, made
+// while its output is still in memory.
+type waiter struct {
+	done   chan struct{}
+	result *Execution
 }
 
 func (x *execution) markReady(f *frame) {
-	if f == nil || f.inReady || f.phase == phaseFinished {
+	if x.stored() || f == nil || f.inReady || f.phase == phaseFinished {
 		return
 	}
 	f.inReady = true
@@ -509,6 +546,9 @@ func (x *execution) stopFrameTimer(f *frame) {
 
 // stopTimers stops every timer of the execution (runtime only).
 func (x *execution) stopTimers() {
+	if x.stored() {
+		return
+	}
 	for _, f := range x.frames {
 		if f != nil {
 			x.stopFrameTimer(f)
@@ -522,10 +562,29 @@ func (x *execution) stopTimers() {
 
 // records lists every journal record of the execution: its events and the mark of its copy.
 func (x *execution) records() []journal.Location {
+	locs := x.locations()
 	if !x.hasMarker {
-		return x.locs
+		return locs
 	}
-	return append(x.locs[:len(x.locs):len(x.locs)], x.marker)
+	return append(locs[:len(locs):len(locs)], x.marker)
+}
+
+// locations lists where the execution's event records are, in order.
+func (x *execution) locations() []journal.Location {
+	if x.packedLocs != nil {
+		return unpackLocations(x.packedLocs)
+	}
+	return x.locs
+}
+
+// setLocations replaces where the execution's event records are (compaction): packed if the
+// execution's history is stored.
+func (x *execution) setLocations(locs []journal.Location) {
+	if x.packedLocs != nil {
+		x.packedLocs, x.locs = packLocations(locs), nil
+		return
+	}
+	x.locs = locs
 }
 
 // tokenRef finds the frame waiting on a task token.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/fasttrack/fasttrack/workflows/engine/journal"
@@ -221,40 +222,73 @@ func (e *Engine) GetExecutionHistory(ctx context.Context, in GetExecutionHistory
 // execution whose history was written out) and the journal sequence number of the last one.
 func (x *execution) history() ([]event, uint64, error) {
 	x.mu.Lock()
-	if x.engine.journal == nil || len(x.events) == len(x.locs) {
+	if !x.stored() && (x.engine.journal == nil || len(x.events) == len(x.locs)) {
 		events := x.events[:len(x.events):len(x.events)]
 		seq := x.lastSeq
 		x.mu.Unlock()
 		return events, seq, nil
 	}
-	locs := append([]journal.Location(nil), x.locs...)
+	locs := append([]journal.Location(nil), x.locations()...)
 	seq := x.lastSeq
 	x.mu.Unlock()
+	events, err := x.engine.readEvents(locs, true)
+	if err != nil {
+		var apiErr *Error
+		if errors.As(err, &apiErr) {
+			return nil, 0, err
+		}
+		return nil, 0, errorf(CodeExecutionDoesNotExist, "Execution Does Not Exist: '%s' (its history is gone: %v)", x.arn, err)
+	}
+	return events, seq, nil
+}
+
+// readEvents reads event records back from the journal. inOrder says the records are an
+// execution's events from the first on, so that an event may refer to the one before it; a
+// record read alone must not. Errors from the journal are returned as they are (the records
+// are gone); a record that does not decode is an InternalError.
+func (e *Engine) readEvents(locs []journal.Location, inOrder bool) ([]event, error) {
 	events := make([]event, 0, len(locs))
 	for _, loc := range locs {
-		payload, err := x.engine.journal.Read(loc)
+		payload, err := e.journal.Read(loc)
 		if err != nil {
-			return nil, 0, errorf(CodeExecutionDoesNotExist, "Execution Does Not Exist: '%s' (its history is gone: %v)", x.arn, err)
+			return nil, err
 		}
 		r := &decoder{buf: payload}
 		if r.byte() != recEvent {
-			return nil, 0, errorf(CodeInternalError, "journal record at %v is not an event", loc)
+			return nil, errorf(CodeInternalError, "journal record at %v is not an event", loc)
 		}
 		r.uvarint()
 		if r.bool() {
 			skipIdentity(r)
 		}
 		var prev *event
-		if n := len(events); n > 0 {
+		if n := len(events); n > 0 && inOrder {
 			prev = &events[n-1]
 		}
 		ev, err := decodeEvent(r, prev)
 		if err != nil {
-			return nil, 0, errorf(CodeInternalError, "journal record at %v: %v", loc, err)
+			return nil, errorf(CodeInternalError, "journal record at %v: %v", loc, err)
 		}
 		events = append(events, ev)
 	}
-	return events, seq, nil
+	return events, nil
+}
+
+// startInput reads the execution input from the record that starts an execution.
+func startInput(payload []byte) (string, error) {
+	r := &decoder{buf: payload}
+	kind := r.byte()
+	r.uvarint() // id
+	if kind != recEvent || !r.bool() {
+		return "", errors.New("not the first record of an execution")
+	}
+	r.uvarint() // generation
+	r.string()  // ARN
+	r.string()  // name
+	r.uvarint() // state machine
+	r.string()  // revision
+	input := r.string()
+	return input, r.err
 }
 
 func encodeValue(v any) *string {

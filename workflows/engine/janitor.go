@@ -209,12 +209,13 @@ func (e *Engine) relocate(x *execution) ([]journal.Location, uint64, bool) {
 	e.retention.Lock()
 	evicted := x.evicted.Load()
 	e.retention.Unlock()
-	if evicted || len(x.locs) == 0 {
+	locs := x.locations()
+	if evicted || len(locs) == 0 {
 		return nil, 0, false
 	}
 	generation := x.generation + 1
-	fresh := make([]journal.Location, 0, len(x.locs))
-	for i, loc := range x.locs {
+	fresh := make([]journal.Location, 0, len(locs))
+	for i, loc := range locs {
 		payload, err := e.journal.Read(loc)
 		if err != nil {
 			e.log.Error("engine: compaction cannot read a record", "execution", x.arn, "error", err)
@@ -246,7 +247,7 @@ func (e *Engine) relocate(x *execution) ([]journal.Location, uint64, bool) {
 	// The retention lock orders this with the eviction that reads x's records.
 	e.retention.Lock()
 	x.segments = mergeSegments(x.segments, segmentsOf(old))
-	x.locs = fresh
+	x.setLocations(fresh)
 	x.marker, x.hasMarker = marker, true
 	x.generation = generation
 	e.retention.Unlock()

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fasttrack/fasttrack/workflows/engine/clock"
 	"github.com/fasttrack/fasttrack/workflows/engine/states"
 )
 
@@ -21,28 +22,29 @@ func apiCode(err error) string {
 }
 
 func TestStopExecution(t *testing.T) {
-	h := newHarness(t)
-	arn := h.start(h.machine(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}}`), `{}`)
-	h.waitTimers(1)
-	stop, err := h.e.StopExecution(context.Background(), arn, "UserCancelled", "changed my mind")
-	if err != nil || !stop.Equal(epoch) {
-		t.Fatalf("StopExecution: %v %v", stop, err)
-	}
-	d := h.wait(arn)
-	expectFailed(t, d, StatusAborted, "UserCancelled")
-	if len(h.clock.Pending()) != 0 {
-		t.Fatalf("timers left after stopping: %v", h.clock.Pending())
-	}
-	again, err := h.e.StopExecution(context.Background(), arn, "", "")
-	if err != nil || !again.Equal(stop) {
-		t.Fatalf("stopping twice: %v %v", again, err)
-	}
-	if _, err := h.e.StopExecution(context.Background(), arn+"x", "", ""); apiCode(err) != CodeExecutionDoesNotExist {
-		t.Fatalf("stopping an unknown execution: %v", err)
-	}
-	if _, err := h.e.StopExecution(context.Background(), arn, strings.Repeat("e", 300), ""); apiCode(err) != CodeValidationException {
-		t.Fatalf("error too long: %v", err)
-	}
+	inBothModes(t, func(t *testing.T, h *harness) {
+		arn := h.start(h.machine(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}}`), `{}`)
+		h.waitTimers(1)
+		stop, err := h.e.StopExecution(context.Background(), arn, "UserCancelled", "changed my mind")
+		if err != nil || !stop.Equal(epoch) {
+			t.Fatalf("StopExecution: %v %v", stop, err)
+		}
+		d := h.wait(arn)
+		expectFailed(t, d, StatusAborted, "UserCancelled")
+		if len(h.clock.Pending()) != 0 {
+			t.Fatalf("timers left after stopping: %v", h.clock.Pending())
+		}
+		again, err := h.e.StopExecution(context.Background(), arn, "", "")
+		if err != nil || !again.Equal(stop) {
+			t.Fatalf("stopping twice: %v %v", again, err)
+		}
+		if _, err := h.e.StopExecution(context.Background(), arn+"x", "", ""); apiCode(err) != CodeExecutionDoesNotExist {
+			t.Fatalf("stopping an unknown execution: %v", err)
+		}
+		if _, err := h.e.StopExecution(context.Background(), arn, strings.Repeat("e", 300), ""); apiCode(err) != CodeValidationException {
+			t.Fatalf("error too long: %v", err)
+		}
+	})
 }
 
 func TestStartExecutionRules(t *testing.T) {
@@ -101,160 +103,164 @@ func TestUpdateKeepsRunningExecutionsOnTheirRevision(t *testing.T) {
 }
 
 func TestRetentionForgetsTheOldestClosedExecutions(t *testing.T) {
-	h := newHarness(t, func(o *Options) { o.RetainClosed = 5 })
-	machine := h.machine(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
-	var arns []string
-	for i := 0; i < 20; i++ {
-		arn := h.start(machine, fmt.Sprintf(`{"i":%d}`, i))
-		h.wait(arn)
-		arns = append(arns, arn)
-	}
-	for i, arn := range arns {
-		_, err := h.e.DescribeExecution(context.Background(), arn)
-		if i < 15 && apiCode(err) != CodeExecutionDoesNotExist {
-			t.Fatalf("execution %d still known: %v", i, err)
+	inBothModes(t, func(t *testing.T, h *harness) {
+		machine := h.machine(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+		var arns []string
+		for i := 0; i < 20; i++ {
+			arn := h.start(machine, fmt.Sprintf(`{"i":%d}`, i))
+			h.wait(arn)
+			arns = append(arns, arn)
 		}
-		if i >= 15 && err != nil {
-			t.Fatalf("execution %d forgotten: %v", i, err)
+		for i, arn := range arns {
+			_, err := h.e.DescribeExecution(context.Background(), arn)
+			if i < 15 && apiCode(err) != CodeExecutionDoesNotExist {
+				t.Fatalf("execution %d still known: %v", i, err)
+			}
+			if i >= 15 && err != nil {
+				t.Fatalf("execution %d forgotten: %v", i, err)
+			}
 		}
-	}
-	items, _, err := h.e.ListExecutions(context.Background(), ListExecutionsInput{StateMachineArn: machine})
-	if err != nil || len(items) != 5 || items[0].ExecutionArn != arns[19] {
-		t.Fatalf("ListExecutions: %d items, %v", len(items), err)
-	}
-	if known := len(h.e.allExecutions()); known != 5 {
-		t.Fatalf("%d executions in memory, want 5", known)
-	}
+		items, _, err := h.e.ListExecutions(context.Background(), ListExecutionsInput{StateMachineArn: machine})
+		if err != nil || len(items) != 5 || items[0].ExecutionArn != arns[19] {
+			t.Fatalf("ListExecutions: %d items, %v", len(items), err)
+		}
+		if known := len(h.e.allExecutions()); known != 5 {
+			t.Fatalf("%d executions in memory, want 5", known)
+		}
+	}, func(o *Options) { o.RetainClosed = 5 })
 }
 
 func TestRedriveRunsOnlyWhatFailed(t *testing.T) {
-	h := newHarness(t)
-	before := h.counter("before")
-	var mu sync.Mutex
-	broken := true
-	calls := map[string]int{}
-	h.register("step", func(in struct {
-		Branch string `json:"branch"`
-	}) (string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		calls[in.Branch]++
-		if in.Branch == "b" && broken {
-			return "", errors.New("broken")
-		}
-		return in.Branch + " done", nil
-	})
-	machine := h.machine(`{"StartAt":"Before","States":{
+	inBothModes(t, func(t *testing.T, h *harness) {
+		before := h.counter("before")
+		var mu sync.Mutex
+		broken := true
+		calls := map[string]int{}
+		h.register("step", func(in struct {
+			Branch string `json:"branch"`
+		}) (string, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			calls[in.Branch]++
+			if in.Branch == "b" && broken {
+				return "", errors.New("broken")
+			}
+			return in.Branch + " done", nil
+		})
+		machine := h.machine(`{"StartAt":"Before","States":{
 		"Before":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:before","Next":"Fan"},
 		"Fan":{"Type":"Parallel","Branches":[
 			{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"step","Payload":{"branch":"a"}},"OutputPath":"$.Payload","End":true}}},
 			{"StartAt":"Later","States":{"Later":{"Type":"Wait","Seconds":1,"Next":"B"},"B":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"step","Payload":{"branch":"b"}},"OutputPath":"$.Payload","End":true}}}],
 		 "Next":"Count"},
 		"Count":{"Type":"Pass","Parameters":{"results.$":"$","redrives.$":"$$.Execution.RedriveCount"},"End":true}}}`)
-	arn := h.start(machine, `{}`)
-	// Branch a is done before b, one second later, fails: b alone runs again.
-	h.waitEvent(arn, "TaskSucceeded")
-	h.waitTimers(1)
-	h.clock.Advance(time.Second)
-	expectFailed(t, h.wait(arn), StatusFailed, "errorString")
-	// The redrive starts again at the failed state B, after the Wait.
-	if _, err := h.e.RedriveExecution(context.Background(), arn); err != nil {
-		t.Fatal(err)
-	}
-	d := h.wait(arn)
-	if d.Status != StatusFailed || d.RedriveCount != 1 {
-		t.Fatalf("after one redrive: %s, %d redrives", d.Status, d.RedriveCount)
-	}
-	mu.Lock()
-	broken = false
-	mu.Unlock()
-	if _, err := h.e.RedriveExecution(context.Background(), arn); err != nil {
-		t.Fatal(err)
-	}
-	d = h.wait(arn)
-	expectSucceeded(t, d, `{"results":["a done","b done"],"redrives":2}`)
-	mu.Lock()
-	defer mu.Unlock()
-	if *before != 1 || calls["a"] != 1 || calls["b"] != 3 {
-		t.Fatalf("calls: before %d, a %d, b %d; want 1, 1, 3", *before, calls["a"], calls["b"])
-	}
-	types := h.types(arn)
-	redriven := 0
-	for _, ty := range types {
-		if ty == "ExecutionRedriven" {
-			redriven++
+		arn := h.start(machine, `{}`)
+		// Branch a is done before b, one second later, fails: b alone runs again.
+		h.waitEvent(arn, "TaskSucceeded")
+		h.waitTimers(1)
+		h.clock.Advance(time.Second)
+		expectFailed(t, h.wait(arn), StatusFailed, "errorString")
+		// The redrive starts again at the failed state B, after the Wait.
+		if _, err := h.e.RedriveExecution(context.Background(), arn); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if redriven != 2 || types[len(types)-1] != "ExecutionSucceeded" {
-		t.Fatalf("history %v", types)
-	}
-	for i, ev := range h.history(arn) {
-		if ev.ID != int64(i+1) {
-			t.Fatalf("event %d has id %d", i, ev.ID)
+		d := h.wait(arn)
+		if d.Status != StatusFailed || d.RedriveCount != 1 {
+			t.Fatalf("after one redrive: %s, %d redrives", d.Status, d.RedriveCount)
 		}
-	}
-	if _, err := h.e.RedriveExecution(context.Background(), arn); apiCode(err) != CodeExecutionNotRedrivable {
-		t.Fatalf("redrive of a succeeded execution: %v", err)
-	}
+		mu.Lock()
+		broken = false
+		mu.Unlock()
+		if _, err := h.e.RedriveExecution(context.Background(), arn); err != nil {
+			t.Fatal(err)
+		}
+		d = h.wait(arn)
+		expectSucceeded(t, d, `{"results":["a done","b done"],"redrives":2}`)
+		mu.Lock()
+		defer mu.Unlock()
+		if *before != 1 || calls["a"] != 1 || calls["b"] != 3 {
+			t.Fatalf("calls: before %d, a %d, b %d; want 1, 1, 3", *before, calls["a"], calls["b"])
+		}
+		types := h.types(arn)
+		redriven := 0
+		for _, ty := range types {
+			if ty == "ExecutionRedriven" {
+				redriven++
+			}
+		}
+		if redriven != 2 || types[len(types)-1] != "ExecutionSucceeded" {
+			t.Fatalf("history %v", types)
+		}
+		for i, ev := range h.history(arn) {
+			if ev.ID != int64(i+1) {
+				t.Fatalf("event %d has id %d", i, ev.ID)
+			}
+		}
+		if _, err := h.e.RedriveExecution(context.Background(), arn); apiCode(err) != CodeExecutionNotRedrivable {
+			t.Fatalf("redrive of a succeeded execution: %v", err)
+		}
+	})
 }
 
 func TestRedriveMapRerunsFailedIterations(t *testing.T) {
-	h := newHarness(t)
-	var mu sync.Mutex
-	calls := map[int]int{}
-	fixed := false
-	h.register("item", func(in struct {
-		N int `json:"n"`
-	}) (int, error) {
+	inBothModes(t, func(t *testing.T, h *harness) {
+		var mu sync.Mutex
+		calls := map[int]int{}
+		fixed := false
+		h.register("item", func(in struct {
+			N int `json:"n"`
+		}) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			calls[in.N]++
+			if in.N == 2 && !fixed {
+				return 0, errors.New("bad item")
+			}
+			return in.N * in.N, nil
+		})
+		arn := h.start(h.machine(`{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"ItemSelector":{"n.$":"$$.Map.Item.Value"},
+		"ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:item","End":true}}},"End":true}}}`), `[1,2,3]`)
+		expectFailed(t, h.wait(arn), StatusFailed, "errorString")
+		mu.Lock()
+		fixed = true
+		mu.Unlock()
+		if _, err := h.e.RedriveExecution(context.Background(), arn); err != nil {
+			t.Fatal(err)
+		}
+		expectSucceeded(t, h.wait(arn), `[1,4,9]`)
 		mu.Lock()
 		defer mu.Unlock()
-		calls[in.N]++
-		if in.N == 2 && !fixed {
-			return 0, errors.New("bad item")
+		if calls[1] != 1 || calls[2] != 2 || calls[3] != 1 {
+			t.Fatalf("calls %v", calls)
 		}
-		return in.N * in.N, nil
 	})
-	arn := h.start(h.machine(`{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"ItemSelector":{"n.$":"$$.Map.Item.Value"},
-		"ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:item","End":true}}},"End":true}}}`), `[1,2,3]`)
-	expectFailed(t, h.wait(arn), StatusFailed, "errorString")
-	mu.Lock()
-	fixed = true
-	mu.Unlock()
-	if _, err := h.e.RedriveExecution(context.Background(), arn); err != nil {
-		t.Fatal(err)
-	}
-	expectSucceeded(t, h.wait(arn), `[1,4,9]`)
-	mu.Lock()
-	defer mu.Unlock()
-	if calls[1] != 1 || calls[2] != 2 || calls[3] != 1 {
-		t.Fatalf("calls %v", calls)
-	}
 }
 
 func TestRedriveAfterTimeoutAndAbort(t *testing.T) {
-	h := newHarness(t)
-	machine := h.machine(`{"TimeoutSeconds":5,"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.wait","End":true}}}`)
-	arn := h.start(machine, `{"wait":10}`)
-	h.waitTimers(2)
-	h.clock.Advance(5 * time.Second)
-	expectFailed(t, h.wait(arn), StatusTimedOut, states.ErrTimeout)
-	if _, err := h.e.RedriveExecution(context.Background(), arn); err != nil {
-		t.Fatal(err)
-	}
-	// The Wait starts over and the execution gets a new TimeoutSeconds.
-	h.waitTimers(2)
-	if _, err := h.e.StopExecution(context.Background(), arn, "Stop", ""); err != nil {
-		t.Fatal(err)
-	}
-	expectFailed(t, h.wait(arn), StatusAborted, "Stop")
-	d, _ := h.e.DescribeExecution(context.Background(), arn)
-	if d.RedriveStatus != "REDRIVABLE" {
-		t.Fatalf("redrive status %s %s", d.RedriveStatus, d.RedriveStatusReason)
-	}
-	h.clock.Advance(15 * 24 * time.Hour)
-	if _, err := h.e.RedriveExecution(context.Background(), arn); apiCode(err) != CodeExecutionNotRedrivable {
-		t.Fatalf("redrive after 14 days: %v", err)
-	}
+	inBothModes(t, func(t *testing.T, h *harness) {
+		machine := h.machine(`{"TimeoutSeconds":5,"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.wait","End":true}}}`)
+		arn := h.start(machine, `{"wait":10}`)
+		h.waitTimers(2)
+		h.clock.Advance(5 * time.Second)
+		expectFailed(t, h.wait(arn), StatusTimedOut, states.ErrTimeout)
+		if _, err := h.e.RedriveExecution(context.Background(), arn); err != nil {
+			t.Fatal(err)
+		}
+		// The Wait starts over and the execution gets a new TimeoutSeconds.
+		h.waitTimers(2)
+		if _, err := h.e.StopExecution(context.Background(), arn, "Stop", ""); err != nil {
+			t.Fatal(err)
+		}
+		expectFailed(t, h.wait(arn), StatusAborted, "Stop")
+		d, _ := h.e.DescribeExecution(context.Background(), arn)
+		if d.RedriveStatus != "REDRIVABLE" {
+			t.Fatalf("redrive status %s %s", d.RedriveStatus, d.RedriveStatusReason)
+		}
+		h.clock.Advance(15 * 24 * time.Hour)
+		if _, err := h.e.RedriveExecution(context.Background(), arn); apiCode(err) != CodeExecutionNotRedrivable {
+			t.Fatalf("redrive after 14 days: %v", err)
+		}
+	})
 }
 
 func TestManyConcurrentExecutions(t *testing.T) {
@@ -313,4 +319,12 @@ func TestLoopingExecutionYields(t *testing.T) {
 	if events := h.history(loop); len(events) != maxHistoryEvents {
 		t.Fatalf("%d events", len(events))
 	}
+}
+
+// inBothModes runs a test on an engine in memory and on one with a journal, where a closed
+// execution keeps only its summary in memory and is read back (described, listed, redriven)
+// from the journal.
+func inBothModes(t *testing.T, test func(t *testing.T, h *harness), configure ...func(*Options)) {
+	t.Run("memory", func(t *testing.T) { test(t, newHarness(t, configure...)) })
+	t.Run("durable", func(t *testing.T) { test(t, newHarnessAt(t, clock.NewFake(epoch), t.TempDir(), configure...)) })
 }

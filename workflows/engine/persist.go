@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/fasttrack/fasttrack/workflows/engine/journal"
@@ -280,6 +281,10 @@ func (e *Engine) recover(ctx context.Context) error {
 	})
 	e.replaying = false
 	for _, x := range closed {
+		// Closed executions keep only their summary, as they do once closed live.
+		x.mu.Lock()
+		x.store()
+		x.mu.Unlock()
 		e.retain(x)
 	}
 	e.journal.Release(e.deferredRelease...)
@@ -366,8 +371,11 @@ func (e *Engine) replayEvent(r *decoder, id uint64, loc journal.Location) error 
 		if x != nil {
 			return fmt.Errorf("execution %s started twice in the journal", arn)
 		}
+		if strings.HasSuffix(arn, name) {
+			name = arn[len(arn)-len(name):]
+		}
 		started = &execution{engine: e, id: id, arn: arn, name: name, machine: sm, revision: rev,
-			inputText: inputText, input: input, generation: generation, segments: e.carriedSegments[id]}
+			generation: generation, segments: e.carriedSegments[id], live: &live{inputText: inputText, input: input}}
 		delete(e.carriedSegments, id)
 		x = started
 		e.executions.Store(arn, x)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/fasttrack/fasttrack/workflows/engine/asl"
@@ -24,24 +25,44 @@ func (e *Engine) RedriveExecution(ctx context.Context, arn string) (time.Time, e
 		x.mu.Unlock()
 		return time.Time{}, errorf(CodeExecutionNotRedrivable, "Execution is %s and cannot be redriven: '%s'", x.status, arn)
 	}
-	if status, reason := x.redriveStatus(); status != "REDRIVABLE" || len(x.frames) == 0 || x.frames[0] == nil {
+	if status, reason := x.redriveStatus(); status != "REDRIVABLE" {
 		x.mu.Unlock()
-		if reason == "" {
-			reason = "its state was not kept"
-		}
 		return time.Time{}, errorf(CodeExecutionNotRedrivable, "Execution cannot be redriven: %s: '%s'", reason, arn)
 	}
 	if int(e.running.Load()) >= e.opts.MaxRunning {
 		x.mu.Unlock()
 		return time.Time{}, errorf(CodeExecutionLimitExceeded, "Execution Limit Exceeded: %d executions are running", e.opts.MaxRunning)
 	}
+	// A stored execution's fold is rebuilt from its history first; it is let go again if
+	// the redrive does not happen.
+	restored := x.stored()
+	if restored {
+		if err := x.restore(); err != nil {
+			x.mu.Unlock()
+			return time.Time{}, err
+		}
+	}
+	refuse := func(err error) (time.Time, error) {
+		if restored {
+			x.store()
+		}
+		x.mu.Unlock()
+		return time.Time{}, err
+	}
+	if len(x.frames) == 0 || x.frames[0] == nil {
+		return refuse(errorf(CodeExecutionNotRedrivable, "Execution cannot be redriven: its state was not kept: '%s'", arn))
+	}
 	e.retention.Lock()
 	if x.evicted.Load() {
 		e.retention.Unlock()
-		x.mu.Unlock()
-		return time.Time{}, errorf(CodeExecutionDoesNotExist, "Execution Does Not Exist: '%s'", arn)
+		return refuse(errorf(CodeExecutionDoesNotExist, "Execution Does Not Exist: '%s'", arn))
 	}
 	e.leaveClosedQueue(x)
+	if restored {
+		// Out of the retention queue, it can no longer be forgotten: the janitor, which reads
+		// a forgotten execution's locations without its lock, will not look at them.
+		x.locs, x.packedLocs = x.locations(), nil
+	}
 	e.retention.Unlock()
 	e.running.Add(1)
 	x.record(event{typ: EventExecutionRedriven, previous: x.lastID, index: int32(x.redriveCount + 1)})
@@ -49,6 +70,47 @@ func (e *Engine) RedriveExecution(ctx context.Context, arn string) (time.Time, e
 	x.mu.Unlock()
 	e.kick(x)
 	return when, e.waitDurable(ctx, seq)
+}
+
+// restore rebuilds a stored execution's history and fold from the journal, as recovery
+// would: the same events folded by the same apply. Called with x.mu held.
+func (x *execution) restore() error {
+	locs := x.locations()
+	if len(locs) == 0 {
+		return errorf(CodeExecutionNotRedrivable, "Execution cannot be redriven: its history is not kept: '%s'", x.arn)
+	}
+	payload, err := x.engine.journal.Read(locs[0])
+	if err != nil {
+		return errorf(CodeExecutionDoesNotExist, "Execution Does Not Exist: '%s' (its history is gone: %v)", x.arn, err)
+	}
+	inputText, err := startInput(payload)
+	if err != nil {
+		return errorf(CodeInternalError, "journal record at %v: %v", locs[0], err)
+	}
+	events, err := x.engine.readEvents(locs, true)
+	if err != nil {
+		var apiErr *Error
+		if errors.As(err, &apiErr) {
+			return err
+		}
+		return errorf(CodeExecutionDoesNotExist, "Execution Does Not Exist: '%s' (its history is gone: %v)", x.arn, err)
+	}
+	if events[0].typ != EventExecutionStarted {
+		return errorf(CodeInternalError, "execution %s: its first record is %s", x.arn, events[0].typ)
+	}
+	status := x.status
+	// The locations stay packed until the redrive is decided (RedriveExecution).
+	x.live = &live{inputText: inputText, input: events[0].input, events: events}
+	for i := range x.events {
+		x.apply(&x.events[i])
+	}
+	if folded := x.status; folded != status {
+		// The journal and the summary disagree: keep to the summary.
+		x.store()
+		x.status = status
+		return errorf(CodeInternalError, "execution %s: its history folds to %s, not %s", x.arn, folded, status)
+	}
+	return nil
 }
 
 // applyRedrive folds ExecutionRedriven: the execution runs again, and every frame that did not

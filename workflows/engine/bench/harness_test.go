@@ -190,3 +190,42 @@ func TestLoadMachineNamesTheKnownOnes(t *testing.T) {
 		t.Fatal("mode fast accepted")
 	}
 }
+
+func TestDurableSeriesKeepsTheEngineRetention(t *testing.T) {
+	m, err := LoadMachine(FlowMachine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	series, err := RunSeries(context.Background(), m, []int{20, 60}, 4, SeriesOptions{Mode: ModeDurable, DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if series.Mode != ModeDurable || series.RetainClosed != DefaultDurableRetainClosed || len(series.Samples) != 2 {
+		t.Fatalf("series %+v", series)
+	}
+	if _, err := series.BytesPerExecution(); err != nil {
+		t.Fatal(err)
+	}
+	r := &Report{DurableSeries: &series}
+	var out strings.Builder
+	if err := r.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "in durable mode (retention 100000 closed executions") ||
+		!strings.Contains(out.String(), "bytes per retained closed execution") {
+		t.Errorf("report:\n%s", out.String())
+	}
+	if _, err := RunSeries(context.Background(), m, []int{20}, 4, SeriesOptions{Mode: ModeAPI}); err == nil {
+		t.Error("a series in api mode accepted")
+	}
+}
+
+func TestBytesPerExecution(t *testing.T) {
+	s := Series{Samples: []Sample{{Executions: 1000, HeapBytes: 5000}, {Executions: 3000, HeapBytes: 9000}}}
+	if got, err := s.BytesPerExecution(); err != nil || got != 2 {
+		t.Fatalf("%v %v, want 2", got, err)
+	}
+	if _, err := (Series{Samples: s.Samples[:1]}).BytesPerExecution(); err == nil {
+		t.Fatal("one sample accepted")
+	}
+}

@@ -25,6 +25,8 @@ type Report struct {
 	Results []Result
 	// Series is the memory series; nil when it was not run.
 	Series *Series
+	// DurableSeries is the memory series with a journal; nil when it was not run.
+	DurableSeries *Series
 	// Settings says how the loop was run (counts, concurrency, limits), for the header.
 	Settings string
 }
@@ -97,15 +99,27 @@ func (r *Report) Write(w io.Writer) error {
 			x.PerSecond, x.P50Ms, x.P99Ms, float64(x.PeakRSSBytes)/mebibyte, heap, ratio)
 	}
 	table.Flush()
-	if s := r.Series; s != nil {
-		fmt.Fprintf(&b, "\nmemory of our engine over %d executions of %s in memory mode (retention %d closed executions, concurrency %d, %.0f s):\n",
-			s.Samples[len(s.Samples)-1].Executions, s.Machine, s.RetainClosed, s.Concurrency, s.Seconds)
+	for _, s := range []*Series{r.Series, r.DurableSeries} {
+		if s == nil || len(s.Samples) == 0 {
+			continue
+		}
+		mode := s.Mode
+		if mode == "" {
+			mode = ModeMemory
+		}
+		fmt.Fprintf(&b, "\nmemory of our engine over %d executions of %s in %s mode (retention %d closed executions, concurrency %d, %.0f s):\n",
+			s.Samples[len(s.Samples)-1].Executions, s.Machine, mode, s.RetainClosed, s.Concurrency, s.Seconds)
 		table := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(table, "executions\tRSS MiB\tGo heap MiB\theap objects\tgoroutines\t")
 		for _, x := range s.Samples {
 			fmt.Fprintf(table, "%d\t%.1f\t%.1f\t%d\t%d\t\n", x.Executions, float64(x.RSSBytes)/mebibyte, float64(x.HeapBytes)/mebibyte, x.HeapObjects, x.Goroutines)
 		}
 		table.Flush()
+		if last := s.Samples[len(s.Samples)-1].Executions; mode == ModeDurable && last <= s.RetainClosed {
+			if per, err := s.BytesPerExecution(); err == nil {
+				fmt.Fprintf(&b, "every closed execution is retained: the Go heap grows by %.0f bytes per retained closed execution\n", per)
+			}
+		}
 	}
 	b.WriteString("\ntargets:\n")
 	for _, t := range r.Goals() {

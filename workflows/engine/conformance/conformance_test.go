@@ -34,7 +34,7 @@ const (
 )
 
 // TestConformance runs every case through the engine's Step Functions API with the sfn client:
-// one engine on its own fake clock per case, cases in parallel.
+// one engine on its own fake clock per case, cases in parallel, in memory and with a journal.
 func TestConformance(t *testing.T) {
 	cases, err := LoadCases(casesDir)
 	if err != nil {
@@ -50,16 +50,26 @@ func TestConformance(t *testing.T) {
 			break
 		}
 	}
-	for _, c := range cases {
-		t.Run(c.ID, func(t *testing.T) {
-			t.Parallel()
-			var h *harness
-			if dynamo != nil {
-				h = newHarness(t, dynamo)
-			} else {
-				h = newHarness(t, nil)
+	// Each case runs in memory, and on a journal, where the closed execution's description and
+	// history are read back from disk.
+	for _, durable := range []bool{false, true} {
+		mode := "memory"
+		if durable {
+			mode = "durable"
+		}
+		t.Run(mode, func(t *testing.T) {
+			for _, c := range cases {
+				t.Run(c.ID, func(t *testing.T) {
+					t.Parallel()
+					var h *harness
+					if dynamo != nil {
+						h = newHarnessIn(t, dynamo, durable)
+					} else {
+						h = newHarnessIn(t, nil, durable)
+					}
+					h.run(t, c, dynamo)
+				})
 			}
-			h.run(t, c, dynamo)
 		})
 	}
 }

@@ -41,6 +41,12 @@ type harness struct {
 // dynamo may be nil when the test calls no DynamoDB integration.
 func newHarness(t *testing.T, dynamo tasks.DynamoDB) *harness {
 	t.Helper()
+	return newHarnessIn(t, dynamo, false)
+}
+
+// newHarnessIn is newHarness, with the engine's journal in a temporary directory when durable.
+func newHarnessIn(t *testing.T, dynamo tasks.DynamoDB, durable bool) *harness {
+	t.Helper()
 	lambdas := NewLambdas()
 	dispatcher := tasks.NewDispatcher()
 	if err := lambdas.Register(dispatcher); err != nil {
@@ -53,6 +59,9 @@ func newHarness(t *testing.T, dynamo tasks.DynamoDB) *harness {
 		Logger: quiet,
 		Clock:  fake,
 		Lambda: &countingInvoker{next: dispatcher, inFlight: inFlight},
+	}
+	if durable {
+		opts.DataDir, opts.NoSync = t.TempDir(), true
 	}
 	if dynamo != nil {
 		opts.DynamoDB = &countingDynamoDB{DynamoDB: dynamo, inFlight: inFlight}

@@ -65,6 +65,10 @@ type Options struct {
 	NoSync bool
 }
 
+// HeaderSize is the size of a record's header (length and checksum): a record that follows
+// another directly starts HeaderSize bytes after the end of its payload.
+const HeaderSize = headerSize
+
 const (
 	headerSize         = 8
 	defaultSegmentSize = 64 << 20

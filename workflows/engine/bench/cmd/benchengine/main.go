@@ -38,6 +38,7 @@ type options struct {
 	concurrency int
 	seconds     float64
 	series      int
+	seriesModes string
 	node        string
 	script      string
 	noPeer      bool
@@ -58,7 +59,8 @@ func main() {
 	flag.IntVar(&o.warmup, "warmup", 2000, "executions run before measuring (within -seconds)")
 	flag.IntVar(&o.concurrency, "concurrency", 16, "executions in flight")
 	flag.Float64Var(&o.seconds, "seconds", 10, "each measurement runs this long, unless -executions end it first")
-	flag.IntVar(&o.series, "series", 100000, "executions of the flow machine in the memory series, sampled at a tenth, a half and the end (0: no series)")
+	flag.IntVar(&o.series, "series", 100000, "executions of the flow machine in the memory series, sampled at a tenth, a half and the end (in durable mode also at a quarter and three quarters; 0: no series)")
+	flag.StringVar(&o.seriesModes, "series-modes", "memory,durable", "modes of the memory series, comma-separated: memory, durable (with fsync and the default retention)")
 	flag.StringVar(&o.node, "node", ".cache/peer-bench/node_modules/.bin/node", "the Node 22+ binary that runs the peer")
 	flag.StringVar(&o.script, "peer-script", "scripts/peer-bench/run.mjs", "the peer's benchmark script")
 	flag.BoolVar(&o.noPeer, "no-peer", false, "measure our engine only")
@@ -162,13 +164,27 @@ func run(ctx context.Context, o options) error {
 			report.Results = append(report.Results, result)
 		}
 	}
-	if o.series > 0 {
-		progress("memory series: %d executions of %s in memory", o.series, bench.FlowMachine)
-		var series bench.Series
-		if err := child(ctx, o, &series, "-child", "series"); err != nil {
+	for _, name := range split(o.seriesModes) {
+		if o.series <= 0 {
+			break
+		}
+		mode, err := bench.ParseMode(name)
+		if err != nil {
 			return err
 		}
-		report.Series = &series
+		progress("memory series: %d executions of %s, %s", o.series, bench.FlowMachine, mode)
+		var series bench.Series
+		if err := child(ctx, o, &series, "-child", "series", "-mode", string(mode)); err != nil {
+			return err
+		}
+		switch mode {
+		case bench.ModeMemory:
+			report.Series = &series
+		case bench.ModeDurable:
+			report.DurableSeries = &series
+		default:
+			return fmt.Errorf("-series-modes: a series runs in memory or durable mode, not %s", mode)
+		}
 	}
 	report.Host.LoadAfter = loadAverage()
 	if o.jsonOut != "" {
@@ -244,7 +260,14 @@ func childSeries(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	series, err := bench.MemorySeries(ctx, m, []int{o.series / 10, o.series / 2, o.series}, o.concurrency, bench.DefaultRetainClosed)
+	opts := bench.SeriesOptions{Mode: bench.ModeMemory, RetainClosed: bench.DefaultRetainClosed}
+	checkpoints := []int{o.series / 10, o.series / 2, o.series}
+	if o.mode == string(bench.ModeDurable) {
+		// The engine's own retention: the series shows what retained closed executions cost.
+		opts = bench.SeriesOptions{Mode: bench.ModeDurable, DataDir: o.dataDir}
+		checkpoints = []int{o.series / 10, o.series / 4, o.series / 2, o.series * 3 / 4, o.series}
+	}
+	series, err := bench.RunSeries(ctx, m, checkpoints, o.concurrency, opts)
 	if err != nil {
 		return err
 	}
