@@ -362,8 +362,10 @@ func (e *Engine) ListExecutions(ctx context.Context, in ListExecutionsInput) ([]
 	return out, token, nil
 }
 
-// StopExecution stops a running execution (ExecutionAborted). Stopping a closed one changes
-// nothing. Errors: InvalidArn, ExecutionDoesNotExist, ValidationException (error or cause too
+// StopExecution stops a running execution: the states in progress get their aborted events
+// (TaskStateAborted, WaitStateAborted, the Map iterations' MapIterationAborted then
+// MapStateAborted, ParallelStateAborted; innermost first), then ExecutionAborted closes it.
+// Stopping a closed one changes nothing. Errors: InvalidArn, ExecutionDoesNotExist, ValidationException (error or cause too
 // long).
 func (e *Engine) StopExecution(ctx context.Context, arn, errorName, cause string) (time.Time, error) {
 	if len(errorName) > maxErrorLength || len(cause) > maxCauseLength {
@@ -378,6 +380,10 @@ func (e *Engine) StopExecution(ctx context.Context, arn, errorName, cause string
 		stop := x.stopTime
 		x.mu.Unlock()
 		return stop, nil
+	}
+	// Every state still in progress is aborted first, innermost first, each with its event.
+	if len(x.frames) > 0 {
+		x.recordAborted(x.frames[0])
 	}
 	x.record(event{typ: EventExecutionAborted, previous: x.lastID, failure: &failure{name: errorName, cause: cause}})
 	stop, seq := x.stopTime, x.lastSeq

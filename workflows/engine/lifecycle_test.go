@@ -328,3 +328,80 @@ func inBothModes(t *testing.T, test func(t *testing.T, h *harness), configure ..
 	t.Run("memory", func(t *testing.T) { test(t, newHarness(t, configure...)) })
 	t.Run("durable", func(t *testing.T) { test(t, newHarnessAt(t, clock.NewFake(epoch), t.TempDir(), configure...)) })
 }
+
+// Stopping an execution aborts every state in progress, innermost first, each with its event
+// (the *StateAborted and MapIterationAborted types of API_HistoryEvent), before
+// ExecutionAborted; the execution can be redriven from where it was stopped.
+func TestStopExecutionAbortsTheStatesInProgress(t *testing.T) {
+	inBothModes(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		machine := h.machine(`{"StartAt":"Fan","States":{"Fan":{"Type":"Parallel","Branches":[
+			{"StartAt":"Hold","States":{"Hold":{"Type":"Wait","Seconds":100,"End":true}}},
+			{"StartAt":"Each","States":{"Each":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"Ask","States":{"Ask":{"Type":"Task",
+				"Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"approve","Payload":{"token.$":"$$.Task.Token"}},
+				"End":true}}},"End":true}}},
+			{"StartAt":"Quick","States":{"Quick":{"Type":"Pass","End":true}}}],"End":true}}}`)
+		arn := h.start(machine, `{"items":[1,2]}`)
+		first := []string{h.token(), h.token()}
+		h.waitFor("both asks to be submitted", func() bool {
+			return strings.Count(strings.Join(h.types(arn), " "), "TaskSubmitted") == 2
+		})
+		h.waitTimers(1)
+		if _, err := h.e.StopExecution(ctx, arn, "Halt", "stopped mid-flight"); err != nil {
+			t.Fatal(err)
+		}
+		expectFailed(t, h.wait(arn), StatusAborted, "Halt")
+		events := h.history(arn)
+		var tail []string
+		for _, ev := range events[len(events)-8:] {
+			name := ev.Type
+			if d := ev.MapIterationAbortedEventDetails; d != nil {
+				name += fmt.Sprintf("(%s %d)", d.Name, d.Index)
+			}
+			tail = append(tail, name)
+		}
+		want := "WaitStateAborted TaskStateAborted MapIterationAborted(Each 0) TaskStateAborted MapIterationAborted(Each 1) " +
+			"MapStateAborted ParallelStateAborted ExecutionAborted"
+		if got := strings.Join(tail, " "); got != want {
+			t.Fatalf("history ends with\n %s\nwant\n %s", got, want)
+		}
+		byID := map[int64]HistoryEvent{}
+		for i, ev := range events {
+			if ev.ID != int64(i+1) || ev.PreviousEventID >= ev.ID {
+				t.Fatalf("event %d: id %d, previous %d", i, ev.ID, ev.PreviousEventID)
+			}
+			byID[ev.ID] = ev
+		}
+		// Each aborted event follows its own state's last event: the Wait its Entered event, the
+		// Task of an iteration its TaskSubmitted.
+		for _, ev := range events[len(events)-8:] {
+			before := byID[ev.PreviousEventID].Type
+			switch ev.Type {
+			case "WaitStateAborted":
+				if before != "WaitStateEntered" {
+					t.Errorf("WaitStateAborted follows %s", before)
+				}
+			case "TaskStateAborted":
+				if before != "TaskSubmitted" {
+					t.Errorf("TaskStateAborted follows %s", before)
+				}
+			}
+		}
+		// The tokens of the aborted tasks are dead.
+		if err := h.e.SendTaskSuccess(ctx, first[0], `{}`); apiCode(err) != CodeTaskTimedOut {
+			t.Fatalf("token of an aborted task: %v", err)
+		}
+		// A redrive runs again what the stop cut short: the Wait and both iterations.
+		if _, err := h.e.RedriveExecution(ctx, arn); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 2; i++ {
+			if err := h.e.SendTaskSuccess(ctx, h.token(), `"yes"`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.waitTimers(1)
+		h.clock.Advance(100 * time.Second)
+		expectSucceeded(t, h.wait(arn), `[{"items":[1,2]},["yes","yes"],{"items":[1,2]}]`)
+	})
+}

@@ -190,3 +190,57 @@ func (x *execution) resume() {
 		x.markReady(f)
 	}
 }
+
+// recordAborted records the aborted events of the states in progress in f and below it, the
+// innermost first, when the execution is stopped: AWS's history names every state a stop cut
+// short (TaskStateAborted, WaitStateAborted, ParallelStateAborted, MapStateAborted, and
+// MapIterationAborted for each Map iteration still running). A Pass, Choice, Succeed or Fail
+// state never waits, and AWS has no aborted event for them. The events change nothing in the
+// fold that a redrive needs: each frame stays in the state it was stopped in. Called with x.mu
+// held.
+func (x *execution) recordAborted(f *frame) {
+	if f == nil || x.status != StatusRunning {
+		return
+	}
+	switch f.phase {
+	case phaseEnter, phaseDone, phaseFinished:
+		// Not in a state: about to enter one, or done.
+		return
+	}
+	nested := false
+	for _, child := range f.children {
+		if child == nil || child.succeeded || child.phase == phaseDone || child.phase == phaseFinished {
+			continue
+		}
+		x.recordAborted(child)
+		nested = true
+		if f.state.Type == asl.TypeMap {
+			x.record(event{typ: EventMapIterationAborted, frame: child.id, previous: child.lastID, name: f.state.Name, index: child.index})
+		}
+	}
+	typ := abortedType(f.state.Type)
+	if typ == eventNone {
+		return
+	}
+	previous := f.lastID
+	if nested {
+		previous = x.lastID
+	}
+	x.record(event{typ: typ, frame: f.id, previous: previous, name: f.state.Name})
+}
+
+// abortedType is the event of a state of type t stopped while in progress; eventNone for the
+// states that never wait.
+func abortedType(t asl.StateType) EventType {
+	switch t {
+	case asl.TypeTask:
+		return EventTaskStateAborted
+	case asl.TypeWait:
+		return EventWaitStateAborted
+	case asl.TypeParallel:
+		return EventParallelStateAborted
+	case asl.TypeMap:
+		return EventMapStateAborted
+	}
+	return eventNone
+}
