@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/fasttrack/fasttrack/shared/domain"
@@ -318,4 +320,176 @@ func areaCodes(areas []domain.Area) []string {
 		out[i] = string(a)
 	}
 	return out
+}
+
+// openTask reads an activation's open task through the API, as an administrator sees it.
+func (s *stack) openTask(activationID string) domain.ApprovalTask {
+	s.t.Helper()
+	var page struct {
+		Items []domain.ApprovalTask `json:"items"`
+	}
+	if code := s.call("admin-1", http.MethodGet, "/tasks?status=OPEN&limit=100", nil, &page); code != http.StatusOK {
+		s.t.Fatalf("GET /tasks: %d", code)
+	}
+	for _, task := range page.Items {
+		if task.ActivationID == activationID {
+			return task
+		}
+	}
+	s.t.Fatalf("no open task of %s", activationID)
+	return domain.ApprovalTask{}
+}
+
+// TestConsoleReassign: an administrator gives an open task to one person with a comment; the
+// task's assignee changes (through the API). A user name the API refuses and no comment are
+// shown by their fields first, and change nothing. An approver gets no Reassign button.
+func TestConsoleReassign(t *testing.T) {
+	s := newStack(t)
+	browser := newBrowser(t)
+	waiting := s.requestActivation("office-ht", request("HT", "Port-au-Prince", 1_000_000), domain.StatusAwaitingApproval)
+	before := s.openTask(waiting.ID)
+	card := `#task-list li[data-activation="` + waiting.ID + `"]`
+
+	tab := newTab(t, browser)
+	signIn(t, s, tab, "admin-1")
+	act(t, tab,
+		chromedp.Navigate(s.url+"/console/#/inbox"),
+		chromedp.WaitVisible(card+" button.reassign", chromedp.ByQuery),
+		chromedp.Click(card+" button.reassign", chromedp.ByQuery),
+		chromedp.WaitVisible("#reassign-dialog", chromedp.ByQuery),
+		chromedp.SendKeys(`#reassign-form input[name="assignee"]`, "security 2", chromedp.ByQuery),
+		chromedp.Click("#send-reassign", chromedp.ByQuery),
+		until(fieldError("#reassign-form", "assignee")+` !== ''`),
+	)
+	if got := text(t, tab, fieldError("#reassign-form", "assignee")); !strings.Contains(got, "user name") {
+		t.Errorf("assignee error = %q", got)
+	}
+	if got := text(t, tab, fieldError("#reassign-form", "reason")); !strings.Contains(got, "required") {
+		t.Errorf("comment error = %q", got)
+	}
+	if after := s.openTask(waiting.ID); after.Assignee != before.Assignee || !after.UpdatedAt.Equal(before.UpdatedAt) {
+		t.Fatalf("a refused reassignment changed the task: %+v", after)
+	}
+	screenshot(t, tab, "24-reassign-refused")
+	checkLabels(t, tab, "inbox with the reassign dialog")
+	act(t, tab,
+		emptyField(`#reassign-form input[name="assignee"]`),
+		chromedp.SendKeys(`#reassign-form input[name="assignee"]`, "security-2", chromedp.ByQuery),
+		chromedp.SendKeys(`#reassign-form textarea[name="reason"]`, "security-1 is on mission without connection.", chromedp.ByQuery),
+		chromedp.Click("#send-reassign", chromedp.ByQuery),
+		until(`!document.querySelector('#reassign-dialog').open`),
+		until(`[...document.querySelectorAll('`+card+` dd')].some(d => d.textContent === 'security-2')`),
+	)
+	if after := s.openTask(waiting.ID); after.Assignee != "security-2" || after.ID != before.ID {
+		t.Errorf("task after the reassignment: %+v", after)
+	}
+	screenshot(t, tab, "25-reassigned")
+
+	approver := newTab(t, browser)
+	signIn(t, s, approver, "security-1")
+	act(t, approver, chromedp.WaitVisible(card, chromedp.ByQuery))
+	if n := number(t, approver, `document.querySelectorAll('button.reassign, #reassign-dialog').length`); n != 0 {
+		t.Errorf("an approver sees %d reassign controls", n)
+	}
+}
+
+// delegationOf lists a user's delegations through the API.
+func (s *stack) delegationsOf(username string) []struct {
+	domain.Delegation
+	Status string `json:"status"`
+	Active bool   `json:"active"`
+} {
+	s.t.Helper()
+	var page struct {
+		Items []struct {
+			domain.Delegation
+			Status string `json:"status"`
+			Active bool   `json:"active"`
+		} `json:"items"`
+	}
+	if code := s.call(username, http.MethodGet, "/delegations?limit=100", nil, &page); code != http.StatusOK {
+		s.t.Fatalf("GET /delegations as %s: %d", username, code)
+	}
+	return page.Items
+}
+
+// TestConsoleDelegation: an approver delegates their tasks (to themselves first, refused by the
+// field), the delegation exists through the API and is listed for both people, the delegate has
+// no "End now", and the delegator ends it early.
+func TestConsoleDelegation(t *testing.T) {
+	s := newStack(t)
+	browser := newBrowser(t)
+	tab := newTab(t, browser)
+	signIn(t, s, tab, "security-1")
+	formError := func(path string) string { return fieldError("#delegation-form", path) }
+	act(t, tab,
+		chromedp.WaitVisible("#delegate", chromedp.ByQuery),
+		until(`document.querySelector('#delegations-heading').textContent === 'My delegations'`),
+		until(`!!document.querySelector('#delegation-list tbody td.empty')`),
+		chromedp.Click("#delegate", chromedp.ByQuery),
+		chromedp.WaitVisible("#delegation-dialog", chromedp.ByQuery),
+		chromedp.SendKeys(`#delegation-form input[name="toUser"]`, "security-1", chromedp.ByQuery),
+		chromedp.Click("#create-delegation", chromedp.ByQuery),
+		until(formError("toUser")+` !== ''`),
+	)
+	if got := text(t, tab, formError("toUser")); !strings.Contains(got, "someone else") {
+		t.Errorf("delegate error = %q", got)
+	}
+	if n := len(s.delegationsOf("admin-1")); n != 0 {
+		t.Fatalf("a refused delegation was stored (%d delegations)", n)
+	}
+	screenshot(t, tab, "26-delegation-refused")
+	checkLabels(t, tab, "inbox with the delegation dialog")
+	// An end before the start: the API names the field.
+	act(t, tab,
+		emptyField(`#delegation-form input[name="toUser"]`),
+		chromedp.SendKeys(`#delegation-form input[name="toUser"]`, "security-2", chromedp.ByQuery),
+		chromedp.SetValue(`#delegation-form input[name="until"]`, "2020-01-01T09:00", chromedp.ByQuery),
+		chromedp.Click("#create-delegation", chromedp.ByQuery),
+		until(formError("until")+`.includes('after start')`),
+	)
+	act(t, tab,
+		chromedp.Evaluate(`import('./views/delegations.js').then(m => {
+			document.querySelector('#delegation-form input[name="until"]').value = m.localDateTime(new Date(Date.now() + 3 * 86400000));
+		})`, nil, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),
+		chromedp.SendKeys(`#delegation-form textarea[name="reason"]`, "Annual leave", chromedp.ByQuery),
+		chromedp.Click("#create-delegation", chromedp.ByQuery),
+		until(`!document.querySelector('#delegation-dialog').open`),
+		until(`document.querySelector('#delegation-status').textContent.startsWith('Security tasks of security-1 go to security-2 until')`),
+		until(`document.querySelectorAll('#delegation-list tbody tr[data-delegation]').length === 1`),
+	)
+	given := s.delegationsOf("security-1")
+	if len(given) != 1 || given[0].FromUser != "security-1" || given[0].ToUser != "security-2" || given[0].Role != domain.RoleSecurity ||
+		!given[0].Active || given[0].Reason != "Annual leave" || given[0].Until.Sub(given[0].Start) < 71*time.Hour {
+		t.Fatalf("delegations after the form: %+v", given)
+	}
+	row := `#delegation-list tr[data-delegation="` + given[0].ID + `"]`
+	if got := text(t, tab, `document.querySelector('`+row+` .badge').textContent`); got != "Active" {
+		t.Errorf("status shown = %q", got)
+	}
+	screenshot(t, tab, "27-delegation-listed")
+
+	delegate := newTab(t, browser)
+	signIn(t, s, delegate, "security-2")
+	act(t, delegate, chromedp.WaitVisible(row, chromedp.ByQuery))
+	if n := number(t, delegate, `document.querySelectorAll('`+row+` button.revoke').length`); n != 0 {
+		t.Errorf("the delegate is offered End now")
+	}
+
+	act(t, tab,
+		chromedp.Click(row+" button.revoke", chromedp.ByQuery),
+		chromedp.WaitVisible("#revoke-dialog", chromedp.ByQuery),
+		chromedp.SendKeys(`#revoke-form textarea[name="reason"]`, "Back early", chromedp.ByQuery),
+		chromedp.Click("#send-revoke", chromedp.ByQuery),
+		until(`!document.querySelector('#revoke-dialog').open`),
+		until(`document.querySelector('`+row+` .badge').textContent === 'Revoked'`),
+	)
+	if n := number(t, tab, `document.querySelectorAll('`+row+` button.revoke').length`); n != 0 {
+		t.Errorf("a revoked delegation still offers End now")
+	}
+	ended := s.delegationsOf("security-2")
+	if len(ended) != 1 || ended[0].Status != "revoked" || ended[0].Active || ended[0].RevokedBy != "security-1" {
+		t.Errorf("delegation after End now: %+v", ended)
+	}
+	screenshot(t, tab, "28-delegation-revoked")
 }

@@ -1,16 +1,21 @@
 // The approvers' inbox: the tasks of the caller's roles, open first, by priority and deadline,
 // with the time left and the summary needed to decide; approve or reject with a comment.
+// Administrators reassign an open task to one person; approvers delegate their tasks for a
+// period and see their delegations (views/delegations.js). What is offered comes from GET /me.
 
 import { h, replace, humanize, money, dateTime, statusBadge, timeLeft, announce } from '../lib/dom.js';
 import { field, group, select, problemBox, showProblem, clearProblem } from '../lib/forms.js';
-import { request, ApiError } from '../lib/api.js';
+import { request, grants, ApiError } from '../lib/api.js';
+import { reassignDialog, delegationSection } from './delegations.js';
 
 /** render draws the inbox. */
 export async function render(context) {
-  const { main, config, user, can, scopeOf, poll, title } = context;
+  const { main, config, user, scopeOf, poll, title } = context;
   title('Inbox');
-  const mayDecide = can('tasks:decide');
-  const everyRole = scopeOf('tasks:list') === 'all';
+  const { who, scope, permitted } = await grants(scopeOf);
+  const mayDecide = permitted('tasks:decide');
+  const mayReassign = permitted('tasks:reassign');
+  const everyRole = scope('tasks:list') === 'all';
   const roles = everyRole ? config.codes.approverRoles : config.codes.approverRoles.filter((r) => user.roles.includes(r));
   const filters = { status: 'OPEN', role: '', country: '', crisisType: '', dueBefore: '' };
   const list = h('ol', { class: 'tasks', id: 'task-list' });
@@ -25,6 +30,15 @@ export async function render(context) {
     announce(`Task ${humanize(task.kind)} ${outcome === 'approve' ? 'approved' : 'rejected'}.`);
     await load(false);
   });
+  const reassign = mayReassign ? reassignDialog(config, async (task) => {
+    announce(`Task ${humanize(task.kind)} reassigned to ${task.assignee}.`);
+    await load(false);
+  }) : null;
+  // Approvers delegate their own roles' tasks; administrators any approver role's.
+  const delegationRoles = scope('delegations:create') === 'all' ? config.codes.approverRoles
+    : config.codes.approverRoles.filter((r) => user.roles.includes(r));
+  const delegations = permitted('delegations:create') || permitted('delegations:list')
+    ? delegationSection({ config, who, roles: delegationRoles, scope, permitted, user }) : null;
 
   const card = (task) => {
     const summary = task.summary || {};
@@ -56,8 +70,9 @@ export async function render(context) {
           task.decision.comment ? h('q', {}, task.decision.comment) : null)] : null),
       summary.purpose ? h('p', { class: 'purpose' }, h('b', {}, 'Purpose: '), summary.purpose) : null,
       summary.justification ? h('p', { class: 'purpose' }, h('b', {}, 'Justification: '), summary.justification) : null,
-      decidable ? h('div', { class: 'actions' },
-        h('button', { type: 'button', class: 'primary decide', onclick: () => dialog.open(task) }, 'Decide…')) : null,
+      decidable || (reassign && task.status === 'OPEN') ? h('div', { class: 'actions' },
+        decidable ? h('button', { type: 'button', class: 'primary decide', onclick: () => dialog.open(task) }, 'Decide…') : null,
+        reassign && task.status === 'OPEN' ? h('button', { type: 'button', class: 'reassign', onclick: () => reassign.open(task) }, 'Reassign…') : null) : null,
       ownRequest && task.status === 'OPEN' ? h('p', { class: 'hint' }, 'You made this request, so another approver must decide it.') : null);
   };
 
@@ -117,8 +132,10 @@ export async function render(context) {
     h('p', { class: 'lead' }, roles.length
       ? `Approval tasks for ${roles.map(humanize).join(', ')}: open first, by priority, then deadline.`
       : 'Approval tasks.'),
-    form, count, list, more, dialog.element);
+    form, count, list, more, dialog.element, reassign ? reassign.element : null,
+    delegations ? delegations.element : null);
   await load(false);
+  if (delegations) await delegations.load();
   // Tasks arrive as workflows reach their approvals; keep the first page fresh.
   poll(async () => (next && items.length > 25 ? false : load(false)), 5000);
 }
