@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fasttrack/fasttrack/workflows/engine/clock"
+	"github.com/fasttrack/fasttrack/workflows/engine/states"
 )
 
 // restart closes the harness's engine and opens a new one on the same data directory and
@@ -240,4 +241,83 @@ func TestUnfinishedCopyIsIgnored(t *testing.T) {
 	h.waitTimers(1)
 	h.clock.Advance(time.Minute)
 	expectSucceeded(t, h.wait(arn), `{"v":1}`)
+}
+
+// A waiting task's heartbeat and TimeoutSeconds deadlines are the same absolute times after a
+// restart: the heartbeat counts from the last heartbeat recorded before it, the timeout from the
+// recorded TaskStarted.
+func TestTaskDeadlinesSurviveARestart(t *testing.T) {
+	machine := `{"StartAt":"Ask","States":{"Ask":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
+		"Parameters":{"FunctionName":"approve","Payload":{"token.$":"$$.Task.Token"}},"TimeoutSeconds":300,"HeartbeatSeconds":60,"End":true}}}`
+	t.Run("heartbeat", func(t *testing.T) {
+		dir := t.TempDir()
+		h := newHarnessAt(t, clock.NewFake(epoch), dir)
+		arn := h.start(h.machine(machine), `{}`)
+		token := h.token()
+		h.waitEvent(arn, "TaskSubmitted")
+		h.waitTimersAt(epoch.Add(60 * time.Second))
+		h.clock.Advance(30 * time.Second)
+		if err := h.e.SendTaskHeartbeat(context.Background(), token); err != nil {
+			t.Fatal(err)
+		}
+		h.waitTimersAt(epoch.Add(90 * time.Second))
+		h.clock.Advance(20 * time.Second)
+		h = h.restart(t, dir)
+		// 90 s from the start, as before the restart; not 60 s from now.
+		h.waitTimersAt(epoch.Add(90 * time.Second))
+		h.clock.Advance(39 * time.Second)
+		h.waitTimersAt(epoch.Add(90 * time.Second))
+		h.clock.Advance(time.Second)
+		d := h.wait(arn)
+		expectFailed(t, d, StatusFailed, states.ErrHeartbeatTimeout)
+		if !d.StopDate.Equal(epoch.Add(90 * time.Second)) {
+			t.Fatalf("timed out at %v, want 90 s after the start", d.StopDate.Sub(epoch))
+		}
+	})
+	t.Run("timeout", func(t *testing.T) {
+		dir := t.TempDir()
+		h := newHarnessAt(t, clock.NewFake(epoch), dir)
+		arn := h.start(h.machine(machine), `{}`)
+		token := h.token()
+		h.waitEvent(arn, "TaskSubmitted")
+		// Heartbeats every 50 s keep it alive; the last one before the restart is at 250 s.
+		for at := 50 * time.Second; at <= 250*time.Second; at += 50 * time.Second {
+			h.clock.Advance(50 * time.Second)
+			if err := h.e.SendTaskHeartbeat(context.Background(), token); err != nil {
+				t.Fatal(err)
+			}
+			h.waitTimersAt(epoch.Add(min(at+60*time.Second, 300*time.Second)))
+		}
+		h = h.restart(t, dir)
+		// TimeoutSeconds ends 300 s after TaskStarted, before the heartbeat's 310 s.
+		h.waitTimersAt(epoch.Add(300 * time.Second))
+		h.clock.Advance(50 * time.Second)
+		d := h.wait(arn)
+		expectFailed(t, d, StatusFailed, states.ErrTimeout)
+		if !d.StopDate.Equal(epoch.Add(300 * time.Second)) {
+			t.Fatalf("timed out at %v, want 300 s after the start", d.StopDate.Sub(epoch))
+		}
+	})
+	t.Run("passed while down", func(t *testing.T) {
+		dir := t.TempDir()
+		h := newHarnessAt(t, clock.NewFake(epoch), dir)
+		arn := h.start(h.machine(machine), `{}`)
+		token := h.token()
+		h.waitEvent(arn, "TaskSubmitted")
+		h.waitTimers(1)
+		if err := h.e.Close(); err != nil {
+			t.Fatal(err)
+		}
+		// Down for two minutes: the heartbeat deadline (60 s) passes meanwhile.
+		h.clock.Advance(2 * time.Minute)
+		h = newHarnessAt(t, h.clock, dir)
+		d := h.wait(arn)
+		expectFailed(t, d, StatusFailed, states.ErrHeartbeatTimeout)
+		if !d.StopDate.Equal(epoch.Add(2 * time.Minute)) {
+			t.Fatalf("timed out at %v, want at the restart, 2 min after the start", d.StopDate.Sub(epoch))
+		}
+		if err := h.e.SendTaskSuccess(context.Background(), token, `{}`); apiCode(err) != CodeTaskTimedOut {
+			t.Fatalf("token of the timed out task: %v", err)
+		}
+	})
 }

@@ -173,20 +173,19 @@ func (x *execution) redriveFrame(f *frame) {
 }
 
 // resume prepares a recovered running execution to go on: every frame that may have work is
-// looked at again, task calls that were in flight are issued again, and heartbeat clocks start
-// over (nobody could send a heartbeat while the process was down).
+// looked at again, and task calls that were in flight are issued again. Every deadline keeps
+// the absolute time the fold gives it (from the recorded TaskStarted, heartbeat, Wait, retry
+// and ExecutionStarted times), as on AWS, where a worker that stops sending heartbeats is not
+// excused by the service's own trouble: one that passed while the process was down fires at
+// once.
 func (x *execution) resume() {
 	clear(x.ready)
 	x.ready, x.readyHead = x.ready[:0], 0
-	now := x.engine.clock.Now()
 	for _, f := range x.frames {
 		if f == nil || f.phase == phaseFinished {
 			continue
 		}
 		f.inReady = false
-		if (f.phase == phaseRunning || f.phase == phaseSubmitted) && f.heartbeatAt.Before(now) {
-			f.heartbeatAt = now
-		}
 		x.markReady(f)
 	}
 }

@@ -23,7 +23,7 @@ func TestPackedLocationsRoundTrip(t *testing.T) {
 		{"one", []journal.Location{{Segment: 1, Offset: 0, Length: 999}}},
 		{"back to back", []journal.Location{at(1, 0, 10), at(1, 18, 20), at(1, 46, 1)}},
 		{"with gaps", []journal.Location{at(1, 100, 10), at(1, 5000, 300), at(1, 90000, 7)}},
-		{"across segments", []journal.Location{at(1, 64 << 20, 5), at(2, 0, 5), at(2, 13, 16 << 20), at(9, 4, 0)}},
+		{"across segments", []journal.Location{at(1, 64<<20, 5), at(2, 0, 5), at(2, 13, 16<<20), at(9, 4, 0)}},
 		{"a segment lower than the one before", []journal.Location{at(5, 10, 10), at(3, 7, 1), at(4, 0, 2)}},
 		{"extremes", []journal.Location{at(^uint32(0), ^uint32(0), ^uint32(0)), at(0, 0, 0)}},
 	}
