@@ -6,15 +6,22 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/domain"
+	"github.com/fasttrack/fasttrack/shared/tables"
 )
 
 // fieldError is the text of the error shown next to a form's field (empty when hidden).
@@ -492,4 +499,120 @@ func TestConsoleDelegation(t *testing.T) {
 		t.Errorf("delegation after End now: %+v", ended)
 	}
 	screenshot(t, tab, "28-delegation-revoked")
+}
+
+// verification walks GET /audit/verify page by page through the API, as an auditor.
+func (s *stack) verification(activationID string) (events int, breaks []audit.Break) {
+	s.t.Helper()
+	cursor := ""
+	for range 100 {
+		var page struct {
+			Events int           `json:"events"`
+			Breaks []audit.Break `json:"breaks"`
+			Next   string        `json:"next"`
+		}
+		query := url.Values{"limit": {"100"}}
+		if activationID != "" {
+			query.Set("activationId", activationID)
+		}
+		if cursor != "" {
+			query.Set("cursor", cursor)
+		}
+		if code := s.call("auditor-1", http.MethodGet, "/audit/verify?"+query.Encode(), nil, &page); code != http.StatusOK {
+			s.t.Fatalf("GET /audit/verify: %d", code)
+		}
+		events += page.Events
+		breaks = append(breaks, page.Breaks...)
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	return events, breaks
+}
+
+// TestConsoleAuditVerify: an auditor verifies the whole trail (intact, with the number of events
+// the API counts), an activation id the API refuses is shown by its field, and after someone
+// changes one stored audit item under the API, verifying that activation names exactly that
+// event in words. An administrator may verify too; an approver has no audit view.
+func TestConsoleAuditVerify(t *testing.T) {
+	s := newStack(t)
+	browser := newBrowser(t)
+	waiting := s.requestActivation("office-ht", request("HT", "Port-au-Prince", 1_000_000), domain.StatusAwaitingApproval)
+	s.requestActivation("office-ke", request("KE", "Mombasa", 1_000_000), domain.StatusAwaitingApproval)
+	events, breaks := s.verification("")
+	if events < 4 || len(breaks) != 0 {
+		t.Fatalf("the API verifies %d events with breaks %v", events, breaks)
+	}
+
+	tab := newTab(t, browser)
+	signIn(t, s, tab, "auditor-1")
+	act(t, tab,
+		chromedp.WaitVisible("#verify-chain", chromedp.ByQuery),
+		chromedp.Click("#verify-chain", chromedp.ByQuery),
+		until(`document.querySelector('#verify-outcome')?.textContent === 'The chain is intact'`),
+	)
+	// The system chain (checked on the first page, whatever it holds) and the two activations'.
+	checked := text(t, tab, `document.querySelector('#verify-checked').textContent`)
+	if want := fmt.Sprintf("Checked %d events in 3 chains:", events); !strings.HasPrefix(checked, want) {
+		t.Errorf("report = %q, want it to start with %q", checked, want)
+	}
+	screenshot(t, tab, "29-verify-intact")
+	checkLabels(t, tab, "audit with the verification")
+
+	act(t, tab,
+		chromedp.SendKeys(`#verify-form input[name="activationId"]`, "act 1", chromedp.ByQuery),
+		chromedp.Click("#verify-chain", chromedp.ByQuery),
+		until(fieldError("#verify-form", "activationId")+` !== ''`),
+	)
+	if got := text(t, tab, fieldError("#verify-form", "activationId")); !strings.Contains(got, "not an activation id") {
+		t.Errorf("activation error = %q", got)
+	}
+	if n := number(t, tab, `document.querySelectorAll('#verify-report *').length`); n != 0 {
+		t.Errorf("a refused verification still shows a report")
+	}
+
+	// Someone with write access to the table changes who asked for the activation.
+	client := dynamodb.NewFromConfig(s.system.AWS, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(s.system.DynamoDBEndpoint) })
+	_, err := client.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.system.Tables.Of(tables.Audit)),
+		Key: map[string]types.AttributeValue{"stream": &types.AttributeValueMemberS{Value: audit.StreamOf(waiting.ID)},
+			"seq": &types.AttributeValueMemberN{Value: "1"}},
+		UpdateExpression:          aws.String("SET actor = :a"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":a": &types.AttributeValueMemberS{Value: "office-ke"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, breaks := s.verification(waiting.ID); len(breaks) != 1 || breaks[0].Seq != 1 {
+		t.Fatalf("the API reports %+v for the tampered activation", breaks)
+	}
+	act(t, tab,
+		emptyField(`#verify-form input[name="activationId"]`),
+		chromedp.SendKeys(`#verify-form input[name="activationId"]`, waiting.ID, chromedp.ByQuery),
+		chromedp.Click("#verify-chain", chromedp.ByQuery),
+		until(`document.querySelector('#verify-outcome')?.textContent === '1 break found'`),
+	)
+	want := "In activation " + waiting.ID + ", event #1: its content does not match its hash (changed after it was written)."
+	if got := text(t, tab, `[...document.querySelectorAll('#verify-breaks li')].map(li => li.textContent).join('\n')`); got != want {
+		t.Errorf("breaks shown:\n%s\nwant\n%s", got, want)
+	}
+	if got := text(t, tab, fieldError("#verify-form", "activationId")); got != "" {
+		t.Errorf("the field error stays after a good request: %q", got)
+	}
+	screenshot(t, tab, "30-verify-break")
+
+	admin := newTab(t, browser)
+	signIn(t, s, admin, "admin-1")
+	act(t, admin,
+		chromedp.Navigate(s.url+"/console/#/audit"),
+		chromedp.WaitVisible("#verify-chain", chromedp.ByQuery),
+		chromedp.Click("#verify-chain", chromedp.ByQuery),
+		until(`document.querySelector('#verify-outcome')?.textContent === '1 break found'`),
+	)
+	approver := newTab(t, browser)
+	signIn(t, s, approver, "security-1")
+	act(t, approver, chromedp.Navigate(s.url+"/console/#/audit"), chromedp.WaitVisible("main h1", chromedp.ByQuery))
+	if got := text(t, approver, `document.querySelector('main h1').textContent`); got != "Not available" {
+		t.Errorf("an approver's audit page says %q", got)
+	}
 }

@@ -32,6 +32,8 @@ type stack struct {
 	store  *store.Store
 	issuer *auth.Issuer
 	logs   *lockedWriter
+	// system is the running whole, for tests that reach under the API (a tampered audit item).
+	system *localstack.System
 }
 
 // newStack starts the system with its own tables; it stops with the test.
@@ -74,7 +76,7 @@ func newStackWith(t *testing.T, configure func(*localstack.Options)) *stack {
 			t.Logf("system log:\n%s", logs.String())
 		}
 	})
-	return &stack{t: t, url: system.APIURL, store: system.Store, issuer: system.Issuer, logs: logs}
+	return &stack{t: t, url: system.APIURL, store: system.Store, issuer: system.Issuer, logs: logs, system: system}
 }
 
 type lockedWriter struct {
