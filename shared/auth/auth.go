@@ -57,14 +57,17 @@ type Principal struct {
 // Has reports whether the principal holds role.
 func (p Principal) Has(role Role) bool { return slices.Contains(p.Roles, role) }
 
-// Actor is the user id recorded for the principal in the audit trail, on decisions and as the
-// requester of an activation: the token's sub, which is the account id (domain.Account.ID).
-// The username stands in only for a token without a subject, which the verifier refuses.
+// Actor is the person's id: recorded in the audit trail, on decisions and as the requester of
+// an activation, and matched against delegations and reassignments. It is the login name
+// (cognito:username): Cognito keeps it unique and unchangeable in a pool, and it is what an
+// administrator types to reassign a task or an approver to delegate, whereas the sub is an
+// opaque UUID nobody knows. Locally the two are the same (domain.Account.ID). The sub stands in
+// only for a token without a username.
 func (p Principal) Actor() string {
-	if p.Subject != "" {
-		return p.Subject
+	if p.Username != "" {
+		return p.Username
 	}
-	return p.Username
+	return p.Subject
 }
 
 type principalKey struct{}

@@ -411,6 +411,24 @@ func TestClaimsDropUnknownGroups(t *testing.T) {
 	}
 }
 
+// A Cognito ID token's sub is an opaque UUID; the person is known to others (delegations,
+// reassignments, the audit trail) by their username, so that is the actor.
+func TestActorIsTheUsername(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		principal auth.Principal
+		want      string
+	}{
+		{"cognito token", auth.Claims{RegisteredClaims: jwt.RegisteredClaims{Subject: "9f1c2d3e-0000-4000-8000-000000000001"}, Username: "finance-2"}.Principal(), "finance-2"},
+		{"local token", auth.Principal{Subject: "office-ke", Username: "office-ke"}, "office-ke"},
+		{"no username", auth.Principal{Subject: "s-1"}, "s-1"},
+	} {
+		if got := c.principal.Actor(); got != c.want {
+			t.Errorf("%s: Actor() = %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
 func TestCognitoURLs(t *testing.T) {
 	if got := auth.CognitoJWKSURL("eu-west-1", "eu-west-1_abc"); got != "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/.well-known/jwks.json" {
 		t.Fatal(got)
