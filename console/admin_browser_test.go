@@ -499,6 +499,28 @@ func TestConsoleDelegation(t *testing.T) {
 		t.Errorf("delegation after End now: %+v", ended)
 	}
 	screenshot(t, tab, "28-delegation-revoked")
+
+	// An administrator records a delegation for someone else and sees every delegation.
+	admin := newTab(t, browser)
+	signIn(t, s, admin, "admin-1")
+	act(t, admin,
+		chromedp.Navigate(s.url+"/console/#/inbox"),
+		chromedp.WaitVisible("#delegate", chromedp.ByQuery),
+		until(`document.querySelector('#delegations-heading').textContent === 'Delegations'`),
+		chromedp.WaitVisible(row, chromedp.ByQuery),
+		chromedp.Click("#delegate", chromedp.ByQuery),
+		chromedp.WaitVisible("#delegation-dialog", chromedp.ByQuery),
+		chromedp.SendKeys(`#delegation-form input[name="fromUser"]`, "finance-1", chromedp.ByQuery),
+		chromedp.SendKeys(`#delegation-form input[name="toUser"]`, "finance-2", chromedp.ByQuery),
+		chromedp.SetValue(`#delegation-form select[name="role"]`, "finance", chromedp.ByQuery),
+		chromedp.Click("#create-delegation", chromedp.ByQuery),
+		until(`!document.querySelector('#delegation-dialog').open`),
+		until(`document.querySelectorAll('#delegation-list tbody tr[data-delegation]').length === 2`),
+	)
+	recorded := s.delegationsOf("finance-2")
+	if len(recorded) != 1 || recorded[0].FromUser != "finance-1" || recorded[0].Role != domain.RoleFinance || recorded[0].CreatedBy != "admin-1" || !recorded[0].Active {
+		t.Errorf("delegation recorded by the administrator: %+v", recorded)
+	}
 }
 
 // verification walks GET /audit/verify page by page through the API, as an auditor.
