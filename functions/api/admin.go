@@ -276,8 +276,8 @@ func (s *Server) putExpert(w http.ResponseWriter, r *http.Request, caller auth.P
 	default:
 		add("training.level", "must be basic, advanced or empty")
 	}
-	if req.HomeOffice != "" && !domain.ValidCountryCode(req.HomeOffice) {
-		add("homeOffice", "must be an ISO 3166-1 alpha-2 code such as \"KE\"")
+	if req.HomeOffice != "" && req.HomeOffice != domain.HeadquartersOffice && !domain.ValidCountryCode(req.HomeOffice) {
+		add("homeOffice", "must be HQ or an ISO 3166-1 alpha-2 code such as \"KE\"")
 	}
 	for i, period := range req.Unavailable {
 		if !period.Valid() {

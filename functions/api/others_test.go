@@ -172,6 +172,17 @@ func TestExpertsAndPolicies(t *testing.T) {
 	if resp := h.do("admin-1", http.MethodPut, "/experts/exp-1", expert); resp.Status != http.StatusOK {
 		t.Fatalf("change expert: %d %s", resp.Status, resp.Body)
 	}
+	// Experts not posted to a country office belong to headquarters, as the seeded roster shows.
+	expert["homeOffice"] = "HQ"
+	if resp := h.do("admin-1", http.MethodPut, "/experts/exp-1", expert); resp.Status != http.StatusOK {
+		t.Fatalf("expert at headquarters: %d %s", resp.Status, resp.Body)
+	}
+	expert["homeOffice"] = "Geneva"
+	if resp := h.do("admin-1", http.MethodPut, "/experts/exp-1", expert); resp.Status != http.StatusBadRequest ||
+		len(resp.problem(t).Errors) != 1 || resp.problem(t).Errors[0].Field != "homeOffice" {
+		t.Fatalf("home office not a code: %d %s", resp.Status, resp.Body)
+	}
+	expert["homeOffice"] = "KE"
 	bad := h.do("admin-1", http.MethodPut, "/experts/exp-2", map[string]any{"name": "", "employment": "volunteer", "areas": []string{"juggling"},
 		"languages": []string{"english"}, "training": map[string]any{"level": "advanced", "expires": "soon"}})
 	if p := bad.problem(t); bad.Status != http.StatusBadRequest || len(p.Errors) != 5 {
@@ -193,8 +204,8 @@ func TestExpertsAndPolicies(t *testing.T) {
 	if len(list.Items) != 1 || list.Items[0].ID != "exp-1" {
 		t.Fatalf("experts %+v", list.Items)
 	}
-	if changes := len(h.auditEvents(audit.ActionExpertChanged)) + len(h.auditEvents(audit.ActionPolicyChanged)); changes != 3 {
-		t.Fatalf("%d roster audit events, want 3", changes)
+	if changes := len(h.auditEvents(audit.ActionExpertChanged)) + len(h.auditEvents(audit.ActionPolicyChanged)); changes != 4 {
+		t.Fatalf("%d roster audit events, want 4", changes)
 	}
 }
 

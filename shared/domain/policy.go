@@ -155,6 +155,10 @@ func CanDecide(c DecisionContext) error {
 	return nil
 }
 
+// HeadquartersOffice is the office of the central teams (approvers, auditors, administrators)
+// and of experts who are not posted to a country office: not a country code.
+const HeadquartersOffice = "HQ"
+
 // Account is a person who can sign in: the local token issuer mints tokens for accounts, and on
 // AWS they are Cognito users with these groups and office.
 type Account struct {

@@ -23,7 +23,7 @@ import (
 )
 
 // HeadquartersOffice is the office of the central teams (approvers, auditors, admins).
-const HeadquartersOffice = "HQ"
+const HeadquartersOffice = domain.HeadquartersOffice
 
 // FundContributionID is the id of the seed contribution (so seeding twice adds it once).
 const FundContributionID = "seed-initial-usd"
@@ -123,7 +123,7 @@ func Experts() []domain.Expert {
 			areas := []domain.Area{area, domain.Areas[(i+1)%len(domain.Areas)]}
 			out = append(out, domain.Expert{
 				ID: fmt.Sprintf("staff-%02d", n+1), Name: staffNames[n], Employment: domain.Staff, Areas: areas,
-				Languages: langs, HomeOffice: []string{"HQ", "KE", "HT", "YE", "LB"}[n%5],
+				Languages: langs, HomeOffice: []string{HeadquartersOffice, "KE", "HT", "YE", "LB"}[n%5],
 				Training: domain.SecurityTraining{Level: domain.TrainingAdvanced, Expires: trainingUntil},
 			})
 		}
