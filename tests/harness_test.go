@@ -57,6 +57,7 @@ func start(tb testing.TB) *harness {
 			tb.Errorf("close: %v", err)
 		}
 	})
+	addPeople(tb, sys)
 	return &harness{tb: tb, sys: sys, clock: fake, client: &http.Client{Timeout: 30 * time.Second}, faults: injected}
 }
 

@@ -152,6 +152,10 @@ func TestDelegationCommands(t *testing.T) {
 	sys, fake := clockedSystem(t, nil)
 	isolateConfig(t)
 	t.Setenv(envAPI, sys.APIURL)
+	// A security officer beyond the demo accounts, known to the API's directory.
+	if err := sys.Store.PutAccount(t.Context(), domain.Account{ID: "security-3", Roles: []domain.Role{domain.RoleSecurity}, Office: "HQ"}); err != nil {
+		t.Fatal(err)
+	}
 	start := fake.Now()
 	stamp := func(d time.Duration) string { return start.Add(d).Format(time.RFC3339Nano) }
 
@@ -166,6 +170,7 @@ func TestDelegationCommands(t *testing.T) {
 	// a date that is not one, a missing flag.
 	mustFail(t, []string{"HTTP 403", "finance"}, "delegate", "--to", "finance-2", "--role", "finance", "--until", stamp(time.Hour))
 	mustFail(t, []string{"HTTP 400", "toUser: must be someone else"}, "delegate", "--to", "security-1", "--role", "security", "--until", stamp(time.Hour))
+	mustFail(t, []string{"HTTP 400", "toUser: hr-1 does not hold the security role"}, "delegate", "--to", "hr-1", "--role", "security", "--until", stamp(time.Hour))
 	mustFail(t, []string{"--until", "is not a date"}, "delegate", "--to", "security-3", "--role", "security", "--until", "next week")
 	mustFail(t, []string{"required flag", "until"}, "delegate", "--to", "security-3", "--role", "security")
 

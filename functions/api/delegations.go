@@ -55,7 +55,11 @@ func (s *Server) delegationView(d domain.Delegation) DelegationView {
 }
 
 // createDelegation handles POST /delegations: an approver delegates their own tasks of one of
-// their roles to another person for a period; an admin records any delegation.
+// their roles to another person of that role for a period; an admin records any delegation
+// between two people of the role. The order of answers: the caller's role (403), the body's
+// fields (400), the right to delegate for fromUser in that role (403), the people as the
+// directory knows them (400 on toUser, and on fromUser for an admin: not a user, or not holding
+// the role). Nothing is stored unless all pass.
 func (s *Server) createDelegation(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
 	if caller.ScopeOf(auth.CreateDelegation) == auth.None {
 		return forbidden(auth.CreateDelegation)
@@ -106,6 +110,33 @@ func (s *Server) createDelegation(w http.ResponseWriter, r *http.Request, caller
 	}
 	if caller.ScopeOf(auth.CreateDelegation) != auth.All && !caller.Has(auth.Role(req.Role)) {
 		return NewProblem(ProblemForbidden, fmt.Sprintf("you do not hold the %s role", req.Role))
+	}
+	// A delegation works only between two people of the role: the delegate decides in it, and
+	// the delegator's tasks of it are what is handed over. The caller's token says what the
+	// caller holds; anyone else is looked up, only once the caller may record the delegation.
+	if caller.ScopeOf(auth.CreateDelegation) == auth.All {
+		from, fieldError, err := s.roleHolder(r.Context(), "fromUser", req.FromUser, req.Role)
+		if err != nil {
+			return err
+		}
+		if fieldError != nil {
+			add(fieldError.Field, fieldError.Reason)
+		} else {
+			req.FromUser = from.ID
+		}
+	}
+	to, fieldError, err := s.roleHolder(r.Context(), "toUser", req.ToUser, req.Role)
+	if err != nil {
+		return err
+	}
+	if fieldError != nil {
+		add(fieldError.Field, fieldError.Reason)
+	} else if req.ToUser = to.ID; req.ToUser == req.FromUser {
+		// The same person under another name (an e-mail alias, another case).
+		add("toUser", "must be someone else than fromUser")
+	}
+	if len(fieldErrors) > 0 {
+		return NewProblem(ProblemValidation, "the request has invalid fields", fieldErrors...)
 	}
 	delegation, err := s.deps.Tasks.CreateDelegation(r.Context(), domain.Delegation{FromUser: req.FromUser, ToUser: req.ToUser,
 		Role: req.Role, Start: req.Start.UTC(), Until: req.Until.UTC(), Reason: req.Reason, CreatedBy: caller.Actor(), CreatedAt: now})

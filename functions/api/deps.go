@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/fasttrack/fasttrack/shared/audit"
+	"github.com/fasttrack/fasttrack/shared/auth"
 	"github.com/fasttrack/fasttrack/shared/domain"
 	"github.com/fasttrack/fasttrack/shared/store"
 )
@@ -116,6 +117,22 @@ type Reference interface {
 	LoadReference(ctx context.Context) (*domain.ReferenceSet, error)
 }
 
+// Directory tells who a person is: their roles and office, by the id delegations and
+// reassignments name (auth.Principal.Actor). On one machine it is the stored accounts
+// (auth.AccountDirectory), on AWS the Cognito user pool (auth.CognitoDirectory).
+type Directory interface {
+	// Person returns the person with that id; a not_found error (domain.CodeNotFound) whose
+	// message says in words why ("finance-9 is not a user") if there is none. The account's ID
+	// is the person's id as the directory knows it, which is what gets stored: it may differ
+	// from what was asked (an e-mail alias, another case).
+	Person(ctx context.Context, id string) (domain.Account, error)
+}
+
+var (
+	_ Directory = auth.AccountDirectory{}
+	_ Directory = (*auth.CognitoDirectory)(nil)
+)
+
 // The store satisfies every store-side interface as it is.
 var (
 	_ Activations     = (*store.Store)(nil)
@@ -137,16 +154,21 @@ type Dependencies struct {
 	Audit       AuditTrail
 	Reference   Reference
 	Workflow    Workflow
+	// Directory answers who the people named in delegations and reassignments are.
+	Directory Directory
 }
 
-// StoreDependencies wires every store-side dependency to one *store.Store.
+// StoreDependencies wires every store-side dependency to one *store.Store, the directory to
+// its accounts (the local system's people) included. On AWS, NewLambda puts the Cognito user
+// pool's directory in its place.
 func StoreDependencies(s *store.Store, workflow Workflow) Dependencies {
-	return Dependencies{Activations: s, Idempotency: s, Tasks: s, Fund: s, Roster: s, Audit: s, Reference: s, Workflow: workflow}
+	return Dependencies{Activations: s, Idempotency: s, Tasks: s, Fund: s, Roster: s, Audit: s, Reference: s, Workflow: workflow,
+		Directory: auth.AccountDirectory{Accounts: s}}
 }
 
 func (d Dependencies) check() error {
 	if d.Activations == nil || d.Idempotency == nil || d.Tasks == nil || d.Fund == nil || d.Roster == nil ||
-		d.Audit == nil || d.Reference == nil || d.Workflow == nil {
+		d.Audit == nil || d.Reference == nil || d.Workflow == nil || d.Directory == nil {
 		return errors.New("api: every dependency is required")
 	}
 	return nil

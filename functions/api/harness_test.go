@@ -102,6 +102,7 @@ var demoUsers = map[string]auth.User{
 	"finance-2":  {Username: "finance-2", Roles: []auth.Role{auth.Finance}},
 	"senior-1":   {Username: "senior-1", Roles: []auth.Role{auth.SeniorManagement}},
 	"hr-1":       {Username: "hr-1", Roles: []auth.Role{auth.HR}},
+	"hr-2":       {Username: "hr-2", Roles: []auth.Role{auth.HR}},
 	"auditor-1":  {Username: "auditor-1", Roles: []auth.Role{auth.Auditor}},
 	"admin-1":    {Username: "admin-1", Roles: []auth.Role{auth.Admin}},
 	// A person who both requests for Kenya and approves security: the separation-of-duties
@@ -366,6 +367,17 @@ func newStore(t *testing.T, c *clock.Fake) (*store.Store, *dynamodb.Client, tabl
 	}
 	for _, station := range testReference().DutyStations {
 		if err := s.PutDutyStation(context.Background(), station); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every user the tests sign in as is a person of the directory (the stored accounts), as
+	// the seed's demo accounts are on the local system.
+	for _, user := range demoUsers {
+		account := domain.Account{ID: user.Username, Office: user.Office}
+		for _, role := range user.Roles {
+			account.Roles = append(account.Roles, domain.Role(role))
+		}
+		if err := s.PutAccount(context.Background(), account); err != nil {
 			t.Fatal(err)
 		}
 	}

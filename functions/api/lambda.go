@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
@@ -31,7 +32,8 @@ var apiTables = []string{tables.Activations, tables.Idempotency, tables.Tasks, t
 
 // NewLambda builds the api function's Lambda handler from the deployment's environment (the
 // registry's constructor hook): the store on the deployment's tables, the Step Functions client,
-// and a verifier of the user pool's tokens (issuer, audience, JWKS URL). The HTTP API's JWT
+// a verifier of the user pool's tokens (issuer, audience, JWKS URL), and the user pool as the
+// directory of people (FASTTRACK_USER_POOL_ID). The HTTP API's JWT
 // authorizer checks the same token first; the function checks it again so that a route deployed
 // without the authorizer is still closed and the local and AWS paths run the same check.
 func NewLambda(_ context.Context, env registry.Env) (any, error) {
@@ -59,8 +61,17 @@ func NewLambda(_ context.Context, env registry.Env) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if env.UserPoolID == "" {
+		return nil, fmt.Errorf("api: %s is not set (the user pool that says who people are)", registry.EnvUserPoolID)
+	}
+	directory, err := auth.NewCognitoDirectory(cognitoidentityprovider.NewFromConfig(env.AWS), env.UserPoolID)
+	if err != nil {
+		return nil, err
+	}
 	st := store.New(dynamodb.NewFromConfig(env.AWS), names, store.Options{IdempotencyTTL: rules.Idempotency.TTL.D()})
-	server, err := New(StoreDependencies(st, sfn.NewFromConfig(env.AWS)), verifier, Options{
+	deps := StoreDependencies(st, sfn.NewFromConfig(env.AWS))
+	deps.Directory = directory
+	server, err := New(deps, verifier, Options{
 		StateMachineARN: env.StateMachineARN,
 		Config:          rules,
 		Logger:          slog.New(slog.NewJSONHandler(os.Stdout, nil)),

@@ -455,6 +455,7 @@ func TestNewLambdaNeedsItsConfiguration(t *testing.T) {
 		AuthIssuer:      "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool",
 		AuthAudience:    "client",
 		AuthJWKSURL:     "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool/.well-known/jwks.json",
+		UserPoolID:      "us-east-1_pool",
 	}
 	if _, err := api.NewLambda(context.Background(), env); err == nil || !strings.Contains(err.Error(), "FASTTRACK_TABLE_") {
 		t.Fatalf("missing tables: %v", err)
@@ -467,6 +468,11 @@ func TestNewLambdaNeedsItsConfiguration(t *testing.T) {
 	if _, ok := handler.(func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)); !ok {
 		t.Fatalf("handler is a %T", handler)
 	}
+	env.UserPoolID = ""
+	if _, err := api.NewLambda(context.Background(), env); err == nil || !strings.Contains(err.Error(), registry.EnvUserPoolID) {
+		t.Fatalf("built without the user pool: %v", err)
+	}
+	env.UserPoolID = "us-east-1_pool"
 	env.AuthJWKSURL = ""
 	if _, err := api.NewLambda(context.Background(), env); err == nil {
 		t.Fatal("built without a JWKS URL")

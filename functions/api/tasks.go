@@ -1,11 +1,13 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -369,7 +371,10 @@ func (s *Server) sendDecision(r *http.Request, task domain.ApprovalTask, token s
 	return NewProblem(ProblemUnavailable, "the decision is recorded but the workflow could not be told yet; send the same decision again")
 }
 
-// reassignTask handles POST /tasks/{id}/reassign (admins).
+// reassignTask handles POST /tasks/{id}/reassign (admins): gives an open task to one person who
+// holds its role. The order of answers: the caller's role (403), the body's fields (400), the
+// task (404), the caller's right on its role (403), whether it is still open (409), the assignee
+// as the directory knows them (400: not a user, or not holding the task's role).
 func (s *Server) reassignTask(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
 	if caller.ScopeOf(auth.ReassignTask) == auth.None {
 		return forbidden(auth.ReassignTask)
@@ -398,7 +403,16 @@ func (s *Server) reassignTask(w http.ResponseWriter, r *http.Request, caller aut
 	if task.Status != domain.TaskOpen {
 		return &domain.TaskNotOpen{TaskID: task.ID, Status: task.Status}
 	}
-	updated, err := s.deps.Tasks.Reassign(r.Context(), task.ID, req.Assignee)
+	// Only someone who holds the task's role can decide it: anyone else would leave it to
+	// escalate.
+	assignee, fieldError, err := s.roleHolder(r.Context(), "assignee", req.Assignee, task.Role)
+	if err != nil {
+		return err
+	}
+	if fieldError != nil {
+		return NewProblem(ProblemValidation, "the request has invalid fields", *fieldError)
+	}
+	updated, err := s.deps.Tasks.Reassign(r.Context(), task.ID, assignee.ID)
 	if err != nil {
 		return err
 	}
@@ -419,4 +433,21 @@ func validUser(s string) bool {
 		}
 	}
 	return true
+}
+
+// roleHolder looks the person up in the directory and checks that they hold role. It returns
+// the person, or a field error naming field for someone who is not a user or does not hold the
+// role; the error is for a directory that could not answer.
+func (s *Server) roleHolder(ctx context.Context, field, id string, role domain.Role) (domain.Account, *FieldError, error) {
+	person, err := s.deps.Directory.Person(ctx, id)
+	if domain.CodeOf(err) == domain.CodeNotFound {
+		return domain.Account{}, &FieldError{Field: field, Reason: domain.MessageOf(err)}, nil
+	}
+	if err != nil {
+		return domain.Account{}, nil, err
+	}
+	if !slices.Contains(person.Roles, role) {
+		return domain.Account{}, &FieldError{Field: field, Reason: fmt.Sprintf("%s does not hold the %s role", id, role)}, nil
+	}
+	return person, nil, nil
 }

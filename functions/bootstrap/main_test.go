@@ -75,12 +75,14 @@ func TestSetupPassesConfigurationAndNamesToTheConstructor(t *testing.T) {
 		activations.EnvVar():        "fasttrack-dev-activations-1234",
 		registry.EnvStage:           "dev",
 		registry.EnvStateMachineARN: "arn:aws:states:eu-west-1:111122223333:stateMachine:fasttrack-dev",
+		registry.EnvUserPoolID:      "eu-west-1_AbCdEf123",
 	}
 	handler, err := setup(context.Background(), functions, environment(values), fakeLoad("eu-west-1"))
 	if err != nil || handler == nil {
 		t.Fatalf("setup = %v, %v", handler, err)
 	}
-	if got.AWS.Region != "eu-west-1" || got.Stage != "dev" || got.StateMachineARN != values[registry.EnvStateMachineARN] {
+	if got.AWS.Region != "eu-west-1" || got.Stage != "dev" || got.StateMachineARN != values[registry.EnvStateMachineARN] ||
+		got.UserPoolID != values[registry.EnvUserPoolID] {
 		t.Fatalf("constructor got %+v", got)
 	}
 	if physical, err := got.Table(tables.Activations); err != nil || physical != "fasttrack-dev-activations-1234" {

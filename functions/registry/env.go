@@ -28,6 +28,9 @@ const (
 	EnvAuthAudience = "FASTTRACK_AUTH_AUDIENCE"
 	// EnvAuthJWKSURL is where the token signing keys are published.
 	EnvAuthJWKSURL = "FASTTRACK_AUTH_JWKS_URL"
+	// EnvUserPoolID is the Cognito user pool whose users and groups are the system's people,
+	// for functions with user pool actions (the api function's directory).
+	EnvUserPoolID = "FASTTRACK_USER_POOL_ID"
 )
 
 // Custom CloudWatch metrics that functions publish and the deployment alarms on or shows.
@@ -76,6 +79,9 @@ type Env struct {
 	AuthIssuer   string
 	AuthAudience string
 	AuthJWKSURL  string
+	// UserPoolID is the Cognito user pool the function reads people from; empty where the
+	// function has no user pool actions.
+	UserPoolID string
 	// Now is the clock of the function's rules (task deadlines, step times); time.Now when nil.
 	// The local system passes the clock its engine runs on, so that deadlines in the store and
 	// the workflow's timeouts move together when tests move a fake clock.
@@ -127,6 +133,7 @@ func EnvFromEnvironment(getenv func(string) string, cfg aws.Config) Env {
 		AuthIssuer:      getenv(EnvAuthIssuer),
 		AuthAudience:    getenv(EnvAuthAudience),
 		AuthJWKSURL:     getenv(EnvAuthJWKSURL),
+		UserPoolID:      getenv(EnvUserPoolID),
 	}
 	for _, table := range tables.All() {
 		if name := getenv(table.EnvVar()); name != "" {

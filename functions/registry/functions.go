@@ -27,8 +27,11 @@ func All() []Function {
 			},
 			StateMachineActions: append([]string{"states:StartExecution", "states:StopExecution", "states:DescribeExecution",
 				"states:GetExecutionHistory", "states:RedriveExecution"}, taskTokenActions...),
-			Timeout:  25 * time.Second,
-			MemoryMB: 512,
+			// The directory: whether the person named in a delegation or a reassignment
+			// exists, their office and their groups (roles).
+			UserPoolActions: []string{"cognito-idp:AdminGetUser", "cognito-idp:AdminListGroupsForUser"},
+			Timeout:         25 * time.Second,
+			MemoryMB:        512,
 		},
 		{
 			Name:        "assess",

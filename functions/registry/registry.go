@@ -51,6 +51,9 @@ type Function struct {
 	// StateMachineActions are Step Functions actions on the fast-track state machine and its
 	// executions, such as "states:StartExecution" or "states:SendTaskSuccess".
 	StateMachineActions []string
+	// UserPoolActions are Cognito actions on the system's user pool, such as
+	// "cognito-idp:AdminGetUser"; the function then gets the pool's id (EnvUserPoolID).
+	UserPoolActions []string
 	// PublishesEvents lets the function put events on the system's event bus.
 	PublishesEvents bool
 	Timeout         time.Duration

@@ -275,7 +275,12 @@ func Start(ctx context.Context, opts Options) (_ *System, err error) {
 	if err != nil {
 		return nil, err
 	}
-	apiServer, err := api.New(api.StoreDependencies(s.Store, workflow), verifier, api.Options{StateMachineARN: s.StateMachineARN,
+	// The people the API looks up for delegations and reassignments are the stored accounts:
+	// the seed's demo users and any account a test adds (Store.PutAccount), the same people
+	// the issuer signs in. On AWS the user pool stands in their place.
+	deps := api.StoreDependencies(s.Store, workflow)
+	deps.Directory = auth.AccountDirectory{Accounts: s.Store}
+	apiServer, err := api.New(deps, verifier, api.Options{StateMachineARN: s.StateMachineARN,
 		Config: rules, Now: s.Clock.Now, Logger: s.logger})
 	if err != nil {
 		return nil, err
