@@ -211,6 +211,20 @@ func TestSplitStateMachineActions(t *testing.T) {
 	}
 }
 
+func TestCheckUserPoolActions(t *testing.T) {
+	actions, err := checkUserPoolActions(registry.Function{Name: "f",
+		UserPoolActions: []string{"cognito-idp:AdminListGroupsForUser", "cognito-idp:AdminGetUser"}})
+	if err != nil || !slices.Equal(actions, []string{"cognito-idp:AdminGetUser", "cognito-idp:AdminListGroupsForUser"}) {
+		t.Fatalf("actions %v, %v", actions, err)
+	}
+	// Nothing that changes users or their groups, and no wildcard.
+	for _, action := range []string{"cognito-idp:*", "cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminUpdateUserAttributes", "s3:GetObject"} {
+		if _, err := checkUserPoolActions(registry.Function{Name: "f", UserPoolActions: []string{action}}); err == nil {
+			t.Errorf("%s was accepted", action)
+		}
+	}
+}
+
 func TestCheckFunctionsRefusesWhatCannotBeDeployed(t *testing.T) {
 	change := func(name string, edit func(*registry.Function)) []registry.Function {
 		functions := fixtureFunctions()

@@ -131,3 +131,19 @@ func splitStateMachineActions(function registry.Function) (machine, execution []
 	}
 	return sortedUnique(machine), sortedUnique(execution), nil
 }
+
+// userPoolReadActions are the Cognito actions a registry entry may ask for on the system's user
+// pool: reading one user and their groups. Nothing that creates, changes or signs in users, so
+// that no function can give anyone a role.
+var userPoolReadActions = []string{"cognito-idp:AdminGetUser", "cognito-idp:AdminListGroupsForUser"}
+
+// checkUserPoolActions returns a function's user pool actions, sorted, and rejects any action
+// beyond userPoolReadActions.
+func checkUserPoolActions(function registry.Function) ([]string, error) {
+	for _, action := range function.UserPoolActions {
+		if !slices.Contains(userPoolReadActions, action) {
+			return nil, fmt.Errorf("function %q asks for user pool action %q; known: %v", function.Name, action, userPoolReadActions)
+		}
+	}
+	return sortedUnique(function.UserPoolActions), nil
+}

@@ -104,6 +104,9 @@ func NewStatelessStack(scope constructs.Construct, id string, props *StatelessSt
 		if _, _, err := splitStateMachineActions(function); err != nil {
 			return nil, err
 		}
+		if _, err := checkUserPoolActions(function); err != nil {
+			return nil, err
+		}
 	}
 
 	stackProps := props.StackProps
@@ -353,6 +356,15 @@ func newFunction(stack awscdk.Stack, in functionInputs) awslambda.Function {
 	if function.PublishesEvents {
 		in.bus.GrantPutEventsTo(role, nil)
 		environment[registry.EnvEventBusName] = in.bus.EventBusName()
+	}
+	if poolActions, _ := checkUserPoolActions(function); len(poolActions) > 0 {
+		// Read one user and their groups, on this pool alone.
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("UserPool"),
+			Actions:   jsii.Strings(poolActions...),
+			Resources: &[]*string{in.stateful.UserPool.UserPoolArn()},
+		}))
+		environment[registry.EnvUserPoolID] = in.stateful.UserPool.UserPoolId()
 	}
 	if function.Trigger == registry.HTTP {
 		pool := in.stateful.UserPool

@@ -454,6 +454,13 @@ func checkEnvironment(t *testing.T, d *synthesized, function registry.Function, 
 			t.Errorf("%s: event bus %s", function.Name, jsonText(vars[registry.EnvEventBusName]))
 		}
 	}
+	if len(function.UserPoolActions) > 0 {
+		want[registry.EnvUserPoolID] = true
+		poolID, _ := d.statefulJSON.one(t, "AWS::Cognito::UserPool", "UserPool")
+		if !strings.Contains(jsonText(vars[registry.EnvUserPoolID]), poolID) {
+			t.Errorf("%s: user pool %s", function.Name, jsonText(vars[registry.EnvUserPoolID]))
+		}
+	}
 	if function.Trigger == registry.HTTP {
 		for _, name := range []string{registry.EnvAuthIssuer, registry.EnvAuthAudience, registry.EnvAuthJWKSURL} {
 			want[name] = true
@@ -549,6 +556,14 @@ func TestEachFunctionRoleHasExactlyItsRegistryGrants(t *testing.T) {
 				expected["Executions"] = execution
 				if resource := jsonText(get(statements["Executions"], "Resource")); !strings.Contains(resource, ":execution:"+d.stage.prefix()+`:*"`) {
 					t.Errorf("%s: execution actions on %s", function.Name, resource)
+				}
+			}
+			if len(function.UserPoolActions) > 0 {
+				expected["UserPool"] = function.UserPoolActions
+				poolID, _ := d.statefulJSON.one(t, "AWS::Cognito::UserPool", "UserPool")
+				if resources := resourceList(get(statements["UserPool"], "Resource")); len(resources) != 1 ||
+					!strings.Contains(jsonText(resources[0]), poolID) || !strings.Contains(jsonText(resources[0]), "Arn") {
+					t.Errorf("%s: user pool actions on %s", function.Name, jsonText(get(statements["UserPool"], "Resource")))
 				}
 			}
 			var unnamed []any
