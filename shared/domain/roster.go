@@ -58,7 +58,8 @@ type Expert struct {
 	Unavailable []Period `json:"unavailable,omitempty"`
 	// ActiveBookings counts the expert's bookings that are not cancelled; the store keeps it.
 	ActiveBookings int `json:"activeBookings"`
-	// Version increases with every booking change; bookings are conditional on it.
+	// Version increases with every change of the expert (a booking, a cancellation, a profile
+	// change); bookings and conditional profile changes (If-Match) are conditional on it.
 	Version   int       `json:"version"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }

@@ -32,8 +32,11 @@ import (
 type Roster interface {
 	// CreateExpert adds an expert if the id is free (false if it exists: nothing changes).
 	CreateExpert(ctx context.Context, e domain.Expert) (bool, error)
-	// UpdateExpert changes an expert's profile (not their bookings or version).
+	// UpdateExpert changes an expert's profile (not their bookings), moving their version on.
 	UpdateExpert(ctx context.Context, e domain.Expert) (domain.Expert, error)
+	// UpdateExpertAt is UpdateExpert on the condition that the expert's version is one of
+	// versions (*ExpertChanged if not).
+	UpdateExpertAt(ctx context.Context, e domain.Expert, versions []int) (domain.Expert, error)
 	GetExpert(ctx context.Context, id string) (domain.Expert, error)
 	ListExperts(ctx context.Context) ([]domain.Expert, error)
 	PutPolicy(ctx context.Context, p domain.InsurancePolicy) error
@@ -138,10 +141,46 @@ func (s *Store) CreateExpert(ctx context.Context, e domain.Expert) (bool, error)
 	return err == nil, err
 }
 
+// ExpertChanged refuses a write conditional on an expert's version when the expert has
+// another version now (someone changed their profile or bookings since they were read).
+type ExpertChanged struct {
+	ExpertID string
+	// Version is the expert's version now.
+	Version int
+}
+
+// Error says which expert moved on, and to which version.
+func (e *ExpertChanged) Error() string {
+	return fmt.Sprintf("expert %s changed meanwhile: their version is now %d", e.ExpertID, e.Version)
+}
+
+// ErrorCode is conflict: the state changed under the caller.
+func (e *ExpertChanged) ErrorCode() domain.ErrorCode { return domain.CodeConflict }
+
+// maxVersions bounds the versions a conditional update accepts (an If-Match list).
+const maxVersions = 20
+
 // UpdateExpert replaces the expert's profile (name, areas, languages, training, office,
-// unavailability), keeping their version and booking count. not_found if there is no such
-// expert.
+// unavailability), keeping their booking count and moving their version on: a booking that
+// read the expert before the change fails its version condition and reads the new
+// unavailability, and a conditional update (UpdateExpertAt) that read the old profile is
+// refused. not_found if there is no such expert.
 func (s *Store) UpdateExpert(ctx context.Context, e domain.Expert) (domain.Expert, error) {
+	return s.updateExpert(ctx, e, nil)
+}
+
+// UpdateExpertAt is UpdateExpert on the condition, checked in the same write, that the
+// expert's version is one of versions: *ExpertChanged (with the version now) if it is not,
+// not_found if there is no such expert. It is how an If-Match on the expert's ETag is kept
+// against a concurrent change.
+func (s *Store) UpdateExpertAt(ctx context.Context, e domain.Expert, versions []int) (domain.Expert, error) {
+	if len(versions) == 0 || len(versions) > maxVersions {
+		return e, domain.Invalid(domain.FieldErrors{{Field: "version", Reason: fmt.Sprintf("must name 1 to %d versions", maxVersions)}})
+	}
+	return s.updateExpert(ctx, e, versions)
+}
+
+func (s *Store) updateExpert(ctx context.Context, e domain.Expert, versions []int) (domain.Expert, error) {
 	if err := checkExpert(e); err != nil {
 		return e, err
 	}
@@ -158,12 +197,33 @@ func (s *Store) UpdateExpert(ctx context.Context, e domain.Expert) (domain.Exper
 			u.set(name, &types.AttributeValueMemberNULL{Value: true})
 		}
 	}
+	u.names["#version"] = "version"
+	u.values[":zero"], u.values[":one"] = num(0), num(1)
+	u.sets = append(u.sets, "#version = if_not_exists(#version, :zero) + :one")
+	condition := "attribute_exists(pk)"
+	if len(versions) > 0 {
+		placeholders := make([]string, len(versions))
+		for i, v := range versions {
+			placeholders[i] = fmt.Sprintf(":v%d", i)
+			u.values[placeholders[i]] = num(int64(v))
+		}
+		condition += " AND #version IN (" + strings.Join(placeholders, ", ") + ")"
+	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.table(tables.Roster),
 		Key: rosterKey(expertPK(e.ID), profileSK), UpdateExpression: u.expression(),
-		ConditionExpression:      aws.String("attribute_exists(pk)"),
-		ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values, ReturnValues: types.ReturnValueAllNew})
+		ConditionExpression:      aws.String(condition),
+		ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values, ReturnValues: types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
 	if conditionFailed(err) {
-		return e, domain.NotFound("expert", e.ID)
+		old := oldItem(err)
+		if old == nil {
+			return e, domain.NotFound("expert", e.ID)
+		}
+		var it expertItem
+		if err := unmarshalMap(old, &it); err != nil {
+			return e, err
+		}
+		return e, &ExpertChanged{ExpertID: e.ID, Version: it.Version}
 	}
 	if err != nil {
 		return e, err
