@@ -227,12 +227,18 @@ func (s *Server) listExperts(w http.ResponseWriter, r *http.Request, caller auth
 }
 
 // putExpert handles PUT /experts/{id} (admins): adds or changes an expert's profile. Bookings
-// and the booking version belong to the store and are kept.
+// belong to the store and are kept. With If-None-Match: * it only adds (412 if the id is
+// taken); with If-Match it only changes the version named (412 if the expert moved on or does
+// not exist); with neither it adds or changes, as before.
 func (s *Server) putExpert(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
 	if caller.ScopeOf(auth.ManageExperts) == auth.None {
 		return forbidden(auth.ManageExperts)
 	}
 	id := r.PathValue("id")
+	pre, problem := preconditionOf(r.Header)
+	if problem != nil {
+		return problem
+	}
 	var req ExpertInput
 	if p := decodeJSON(w, r, &req); p != nil {
 		return p
@@ -289,6 +295,13 @@ func (s *Server) putExpert(w http.ResponseWriter, r *http.Request, caller auth.P
 	}
 	expert := domain.Expert{ID: id, Name: req.Name, Employment: req.Employment, Areas: req.Areas, Languages: req.Languages,
 		Training: req.Training, HomeOffice: req.HomeOffice, Unavailable: req.Unavailable}
+	switch {
+	case pre.createOnly:
+		return s.createExpert(w, r, caller, expert)
+	case pre.conditional():
+		return s.replaceExpert(w, r, caller, expert, pre)
+	}
+	// No precondition: add the expert if the id is free, change them otherwise.
 	before, err := s.deps.Roster.GetExpert(r.Context(), id)
 	created := false
 	switch {
@@ -305,6 +318,7 @@ func (s *Server) putExpert(w http.ResponseWriter, r *http.Request, caller auth.P
 			return err
 		}
 		s.audit(r, caller, auditNote{Action: audit.ActionExpertChanged, Subject: id, After: saved})
+		w.Header().Set("ETag", expertETag(saved))
 		return writeJSON(w, http.StatusCreated, saved)
 	}
 	// The expert existed (or was added by a concurrent request): change their profile.
@@ -312,6 +326,7 @@ func (s *Server) putExpert(w http.ResponseWriter, r *http.Request, caller auth.P
 		return err
 	}
 	s.audit(r, caller, auditNote{Action: audit.ActionExpertChanged, Subject: id, Before: before, After: saved})
+	w.Header().Set("ETag", expertETag(saved))
 	return writeJSON(w, http.StatusOK, saved)
 }
 

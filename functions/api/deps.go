@@ -93,12 +93,17 @@ type Fund interface {
 type Roster interface {
 	// CreateExpert adds an expert if the id is free (false if it exists).
 	CreateExpert(ctx context.Context, e domain.Expert) (bool, error)
-	// UpdateExpert changes an expert's profile (not their bookings or version).
+	// UpdateExpert changes an expert's profile (not their bookings), moving their version on.
 	UpdateExpert(ctx context.Context, e domain.Expert) (domain.Expert, error)
+	// UpdateExpertAt is UpdateExpert on the condition that the expert's version is one of
+	// versions (*store.ExpertChanged if not).
+	UpdateExpertAt(ctx context.Context, e domain.Expert, versions []int) (domain.Expert, error)
 	GetExpert(ctx context.Context, id string) (domain.Expert, error)
 	ListExperts(ctx context.Context) ([]domain.Expert, error)
 	PutPolicy(ctx context.Context, p domain.InsurancePolicy) error
 	Policies(ctx context.Context, expertID string) ([]domain.InsurancePolicy, error)
+	// BookingsOfExpert returns every booking of the expert, cancelled ones included.
+	BookingsOfExpert(ctx context.Context, expertID string) ([]domain.Booking, error)
 }
 
 // AuditTrail is what the API needs of the audit trail.

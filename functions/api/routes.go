@@ -27,7 +27,9 @@ func (s *Server) register() {
 	s.handle(http.MethodGet, "/fund", s.getFund)
 	s.handle(http.MethodPost, "/fund/contributions", s.addContribution)
 	s.handle(http.MethodGet, "/experts", s.listExperts)
+	s.handle(http.MethodGet, "/experts/{id}", s.getExpert)
 	s.handle(http.MethodPut, "/experts/{id}", s.putExpert)
+	s.handle(http.MethodGet, "/experts/{id}/policies", s.listPolicies)
 	s.handle(http.MethodPut, "/experts/{id}/policies/{policyId}", s.putPolicy)
 	s.handle(http.MethodGet, "/me", s.me)
 	s.handlePublic(http.MethodGet, "/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
