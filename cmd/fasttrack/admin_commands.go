@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -278,7 +279,7 @@ func newExpertsCommand(options *clientOptions) *cobra.Command {
 			return endPage(cmd, w, page.Next)
 		})
 	}
-	cmd := &cobra.Command{Use: "experts [list|set ID|policy ID POLICY]", Short: "The roster of experts; add or change experts and their insurance (administrators)",
+	cmd := &cobra.Command{Use: "experts [list|show ID|set ID|policy ID POLICY]", Short: "The roster of experts; add or change experts and their insurance (administrators)",
 		Args: cobra.NoArgs, RunE: list}
 	listCommand := &cobra.Command{Use: "list", Short: "List the experts", Args: cobra.NoArgs, RunE: list}
 	for _, c := range []*cobra.Command{cmd, listCommand} {
@@ -286,13 +287,13 @@ func newExpertsCommand(options *clientOptions) *cobra.Command {
 		c.Flags().StringVar(&language, "language", "", "only experts speaking this language (ISO 639-1)")
 		pages.register(c)
 	}
-	cmd.AddCommand(listCommand, newExpertSetCommand(options), newExpertPolicyCommand(options))
+	cmd.AddCommand(listCommand, newExpertShowCommand(options), newExpertSetCommand(options), newExpertPolicyCommand(options))
 	return cmd
 }
 
 // sendFile sends a request body as it is written, so that the API names the file's own
 // mistakes, and returns the answer and its status.
-func (o *clientOptions) sendFile(cmd *cobra.Command, method, path, file string) ([]byte, int, error) {
+func (o *clientOptions) sendFile(cmd *cobra.Command, method, path, file string, headers map[string]string) ([]byte, int, error) {
 	data, err := readBodyFile(cmd, file)
 	if err != nil {
 		return nil, 0, err
@@ -301,25 +302,41 @@ func (o *clientOptions) sendFile(cmd *cobra.Command, method, path, file string) 
 	if err != nil {
 		return nil, 0, err
 	}
-	answer, _, status, err := c.call(cmd.Context(), method, path, jsonBody(data), nil)
+	answer, _, status, err := c.call(cmd.Context(), method, path, jsonBody(data), headers)
 	return answer, status, err
 }
 
 func newExpertSetCommand(options *clientOptions) *cobra.Command {
-	var file string
+	var file, ifMatch string
+	var create bool
 	cmd := &cobra.Command{
-		Use:   "set ID --file expert.json",
+		Use:   "set ID --file expert.json [--create | --if-match VERSION]",
 		Short: "Add an expert or change their profile (administrators)",
 		Long: "Add the expert ID, or change their profile, from a JSON file (- reads standard input) such as\n" +
 			`  {"name":"A. Odhiambo","employment":"consultant","areas":["gender"],"languages":["en","sw"],` + "\n" +
 			`   "training":{"level":"basic","expires":"2027-06-30"},"homeOffice":"KE"}` + "\n" +
-			"Their bookings are kept.",
+			"Their bookings are kept. With --create the expert is only added: if the id is taken, nothing changes\n" +
+			"and the command fails. With --if-match the expert is only changed if their version is still VERSION\n" +
+			"(as `fasttrack experts show ID` prints it): a change made meanwhile is never overwritten.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if file == "" {
 				return errors.New("--file expert.json is required (- reads standard input)")
 			}
-			data, status, err := options.sendFile(cmd, http.MethodPut, "/experts/"+url.PathEscape(args[0]), file)
+			headers := map[string]string{}
+			switch {
+			case create && cmd.Flags().Changed("if-match"):
+				return errors.New("--create adds a new expert and --if-match changes an existing one: give one of them")
+			case create:
+				headers["If-None-Match"] = "*"
+			case cmd.Flags().Changed("if-match"):
+				version := strings.Trim(strings.TrimSpace(ifMatch), `"`)
+				if _, err := strconv.Atoi(version); err != nil {
+					return fmt.Errorf("--if-match %q is not a version (a number such as 3)", ifMatch)
+				}
+				headers["If-Match"] = strconv.Quote(version)
+			}
+			data, status, err := options.sendFile(cmd, http.MethodPut, "/experts/"+url.PathEscape(args[0]), file, headers)
 			if err != nil || options.json {
 				return orJSON(cmd, data, err)
 			}
@@ -331,12 +348,102 @@ func newExpertSetCommand(options *clientOptions) *cobra.Command {
 			if status == http.StatusCreated {
 				verb = "added"
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "expert %s (%s, %s) %s\n", e.ID, e.Name, e.Employment, verb)
+			fmt.Fprintf(cmd.OutOrStdout(), "expert %s (%s, %s) %s, version %d\n", e.ID, e.Name, e.Employment, verb, e.Version)
 			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "the expert as JSON (- for standard input)")
+	cmd.Flags().BoolVar(&create, "create", false, "only add a new expert; fail if the id is taken (If-None-Match: *)")
+	cmd.Flags().StringVar(&ifMatch, "if-match", "", "only change the expert if their version is still this one (If-Match)")
 	return cmd
+}
+
+func newExpertShowCommand(options *clientOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show ID",
+		Short: "An expert: their profile, bookings and insurance policies",
+		Long: "Show the expert ID: their profile and version, every booking (cancelled ones included) and every\n" +
+			"insurance policy, with whether it covers today and the kinds of cover nothing covers today.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var view api.ExpertView
+			return options.request(cmd, http.MethodGet, "/experts/"+url.PathEscape(args[0]), nil, &view, func() error {
+				return printExpert(cmd.OutOrStdout(), view)
+			})
+		},
+	}
+}
+
+// printExpert prints an expert's profile, then their bookings and policies as tables.
+func printExpert(out io.Writer, view api.ExpertView) error {
+	e := view.Expert
+	areas := make([]string, len(e.Areas))
+	for i, a := range e.Areas {
+		areas[i] = string(a)
+	}
+	training := "none"
+	if e.Training.Level != "" {
+		training = fmt.Sprintf("%s to %s", e.Training.Level, e.Training.Expires)
+	}
+	w := table(out)
+	fmt.Fprintf(w, "Expert\t%s\n", e.ID)
+	fmt.Fprintf(w, "Name\t%s\n", e.Name)
+	fmt.Fprintf(w, "Employment\t%s\n", e.Employment)
+	fmt.Fprintf(w, "Areas\t%s\n", strings.Join(areas, ", "))
+	fmt.Fprintf(w, "Languages\t%s\n", strings.Join(e.Languages, ", "))
+	fmt.Fprintf(w, "Training\t%s\n", training)
+	fmt.Fprintf(w, "Home office\t%s\n", e.HomeOffice)
+	for _, p := range e.Unavailable {
+		fmt.Fprintf(w, "Unavailable\t%s to %s\n", p.Start, p.End)
+	}
+	fmt.Fprintf(w, "Version\t%d\n", e.Version)
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nBookings (%d active)\n", e.ActiveBookings)
+	if len(view.Bookings) == 0 {
+		fmt.Fprintln(out, "  none")
+	} else {
+		w = table(out)
+		fmt.Fprintln(w, "BOOKING\tACTIVATION\tFROM\tTO\tSTATUS")
+		for _, b := range view.Bookings {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", b.ID, b.ActivationID, b.Period.Start, b.Period.End, b.Status)
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(out, "\nInsurance policies (today is %s)\n", view.Policies.Today)
+	if len(view.Policies.Items) == 0 {
+		fmt.Fprintln(out, "  none")
+	} else {
+		w = table(out)
+		fmt.Fprintln(w, "POLICY\tKIND\tINSURER\tFROM\tTO\tCOVERS TODAY")
+		for _, p := range view.Policies.Items {
+			insurer := p.Insurer
+			if insurer == "" {
+				insurer = "-"
+			}
+			covers := "no"
+			if p.CoversToday {
+				covers = "yes"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.Kind, insurer, p.ValidFrom, p.ValidTo, covers)
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(view.Policies.UncoveredToday) == 0 {
+		fmt.Fprintln(out, "Covered today: every kind")
+		return nil
+	}
+	kinds := make([]string, len(view.Policies.UncoveredToday))
+	for i, k := range view.Policies.UncoveredToday {
+		kinds[i] = string(k)
+	}
+	fmt.Fprintf(out, "Not covered today: %s\n", strings.Join(kinds, ", "))
+	return nil
 }
 
 func newExpertPolicyCommand(options *clientOptions) *cobra.Command {
@@ -358,7 +465,7 @@ func newExpertPolicyCommand(options *clientOptions) *cobra.Command {
 			case file != "" && flagged:
 				return errors.New("give the policy either with --file or with --kind, --insurer, --valid-from and --valid-to, not both")
 			case file != "":
-				data, status, err = options.sendFile(cmd, http.MethodPut, path, file)
+				data, status, err = options.sendFile(cmd, http.MethodPut, path, file, nil)
 			default:
 				c, cerr := options.client(true)
 				if cerr != nil {

@@ -272,6 +272,47 @@ func TestAdministratorCommands(t *testing.T) {
 	mustFail(t, []string{"HTTP 400", "kind: must be medical"}, "experts", "policy", "exp-cli-1", "den-1", "--kind", "dental", "--valid-from", "2026-01-01", "--valid-to", "2026-12-31")
 	mustFail(t, []string{"HTTP 404"}, "experts", "policy", "exp-none", "med-1", "--kind", "medical", "--valid-from", "2026-01-01", "--valid-to", "2026-12-31")
 	mustFail(t, []string{"either with --file"}, "experts", "policy", "exp-cli-1", "med-1", "--file", policy, "--kind", "medical")
+
+	// --create never replaces an expert: a taken id fails and changes nothing.
+	mustFail(t, []string{"HTTP 412", "id: is taken by an existing expert"}, "experts", "set", "exp-cli-1", "--create", "--file", other(t, dir, expert))
+	mustRun(t, []string{"expert exp-cli-3 (A. Odhiambo, consultant) added, version 0"}, "experts", "set", "exp-cli-3", "--create", "--file", expert)
+	// --if-match changes the version read and nothing newer (two sets of exp-cli-1: version 1).
+	mustFail(t, []string{"HTTP 412", "changed meanwhile"}, "experts", "set", "exp-cli-1", "--if-match", "0", "--file", other(t, dir, expert))
+	mustRun(t, []string{"expert exp-cli-1 (A. Odhiambo, consultant) changed, version 2"}, "experts", "set", "exp-cli-1", "--if-match", "1", "--file", expert)
+	mustFail(t, []string{"give one of them"}, "experts", "set", "exp-cli-1", "--create", "--if-match", "1", "--file", expert)
+	mustFail(t, []string{"is not a version"}, "experts", "set", "exp-cli-1", "--if-match", "latest", "--file", expert)
+
+	// show: the profile, bookings and policies, for whoever may read the roster.
+	as(t, sys.APIURL, "hr-1")
+	out := mustRun(t, []string{"Expert", "exp-cli-1", "Name", "A. Odhiambo", "Version", "2", "Bookings (0 active)",
+		"POLICY", "COVERS TODAY", "med-1", "medical", "Allianz Care", "2031-12-31", "yes", "Not covered today: evacuation, malicious_acts"},
+		"experts", "show", "exp-cli-1")
+	if strings.Contains(out, "Someone Else") {
+		t.Fatalf("a refused change was kept:\n%s", out)
+	}
+	var view api.ExpertView
+	if out := mustRun(t, nil, "experts", "show", "exp-cli-1", "--json"); json.Unmarshal([]byte(out), &view) != nil ||
+		view.Expert.ID != "exp-cli-1" || len(view.Policies.Items) != 1 || !view.Policies.Items[0].CoversToday {
+		t.Fatalf("show --json: %s", out)
+	}
+	mustFail(t, []string{"HTTP 404"}, "experts", "show", "exp-none")
+	as(t, sys.APIURL, "office-ke")
+	mustFail(t, []string{"HTTP 403"}, "experts", "show", "exp-cli-1")
+}
+
+// other writes a copy of the expert file under another name, so that a change that must be
+// refused would show if it were kept.
+func other(t *testing.T, dir, file string) string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "other-"+filepath.Base(file))
+	if err := os.WriteFile(path, []byte(strings.Replace(string(data), "A. Odhiambo", "Someone Else", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // TestRedriveCommand stops a workflow at its fund reservation with injected throttling and
