@@ -167,8 +167,10 @@ func (s *stack) policy(expertID, policyID string) (domain.InsurancePolicy, bool)
 
 // TestConsoleRoster: an administrator changes an expert (a bad language code first, refused by
 // its field and nothing changed), adds and replaces an insurance policy (a period that ends
-// before it starts first), and adds a new expert (an id the API refuses first, and an id that
-// is taken, which the console does not overwrite). An auditor reads the roster with no button.
+// before it starts first) and sees it among the expert's policies, adds a new expert (an id the
+// API refuses first, and an id that is taken, which the API refuses with 412 on the id field and
+// does not overwrite), and loses no change made by someone else meanwhile (412). An auditor
+// reads the roster and an expert's cover with no write button.
 func TestConsoleRoster(t *testing.T) {
 	s := newStack(t)
 	browser := newBrowser(t)
@@ -262,6 +264,28 @@ func TestConsoleRoster(t *testing.T) {
 		if stored, _ := s.policy("staff-02", "evac-2026"); stored.ValidTo != "2028-05-31" {
 			t.Errorf("replaced policy %+v", stored)
 		}
+		// The expert's details list the policy with the seeded ones, each in force today.
+		policyRow := `#expert-policies tr[data-policy="evac-2026"]`
+		act(t, tab,
+			chromedp.Click(row+" button.show-expert", chromedp.ByQuery),
+			chromedp.WaitVisible("#expert-details", chromedp.ByQuery),
+			until(`document.querySelector('`+policyRow+`') !== null`),
+		)
+		if got := text(t, tab, `[...document.querySelectorAll('`+policyRow+` td')].map(td => td.textContent).join('|')`); got != "evac-2026|Evacuation|—|2026-06-01|2028-05-31|Yes" {
+			t.Errorf("policy row = %q", got)
+		}
+		if n := number(t, tab, `document.querySelectorAll('#expert-policies tbody tr[data-policy]').length`); n != 4 {
+			t.Errorf("%d policies shown, want the 3 seeded and evac-2026", n)
+		}
+		if got := text(t, tab, `document.querySelector('#expert-uncovered').textContent`); got != "Every kind of cover is in force today." {
+			t.Errorf("uncovered = %q", got)
+		}
+		checkLabels(t, tab, "roster with an expert's details")
+		screenshot(t, tab, "22-expert-details")
+		act(t, tab,
+			chromedp.Click(`#expert-details .actions button`, chromedp.ByQuery),
+			until(`!document.querySelector('#expert-details').open`),
+		)
 	})
 
 	t.Run("add an expert", func(t *testing.T) {
@@ -283,13 +307,16 @@ func TestConsoleRoster(t *testing.T) {
 		if got := text(t, tab, dialogError("id")); !strings.Contains(got, "letters, digits") {
 			t.Errorf("id error = %q", got)
 		}
-		// An id that is taken: the console refuses to overwrite that expert.
+		// An id that is taken: the API refuses it (If-None-Match: *, 412) on the id field.
 		act(t, tab,
 			emptyField(`#expert-form input[name="id"]`),
 			chromedp.SendKeys(`#expert-form input[name="id"]`, "staff-02", chromedp.ByQuery),
 			chromedp.Click("#save-expert", chromedp.ByQuery),
-			until(dialogError("id")+`.includes('already')`),
+			until(dialogError("id")+`.includes('taken')`),
 		)
+		if got := text(t, tab, dialogError("id")); !strings.Contains(got, "choose another id") {
+			t.Errorf("taken id error = %q", got)
+		}
 		if after, _ := s.expert("staff-02"); after.Name != "Jean-Baptiste Pierre-Louis" {
 			t.Fatalf("adding a taken id changed that expert: %+v", after)
 		}
@@ -308,6 +335,34 @@ func TestConsoleRoster(t *testing.T) {
 		screenshot(t, tab, "23-roster-admin")
 	})
 
+	t.Run("a change made meanwhile is not overwritten", func(t *testing.T) {
+		act(t, tab,
+			chromedp.Click(row+" button.edit-expert", chromedp.ByQuery),
+			chromedp.WaitVisible("#expert-dialog", chromedp.ByQuery),
+			until(`document.querySelector('#expert-form input[name="name"]').value === 'Jean-Baptiste Pierre-Louis'`),
+		)
+		// Someone else changes the expert while the dialog is open.
+		current, _ := s.expert("staff-02")
+		elsewhere := map[string]any{"name": "Changed Elsewhere", "employment": current.Employment, "areas": current.Areas,
+			"languages": current.Languages, "training": current.Training, "homeOffice": current.HomeOffice}
+		if code := s.call("admin-1", http.MethodPut, "/experts/staff-02", elsewhere, nil); code != http.StatusOK {
+			t.Fatalf("change behind the console: %d", code)
+		}
+		act(t, tab,
+			emptyField(`#expert-form input[name="languages"]`),
+			chromedp.SendKeys(`#expert-form input[name="languages"]`, "en", chromedp.ByQuery),
+			chromedp.Click("#save-expert", chromedp.ByQuery),
+			until(`document.querySelector('#expert-form .problem').textContent.includes('changed meanwhile')`),
+		)
+		if after, _ := s.expert("staff-02"); after.Name != "Changed Elsewhere" || len(after.Languages) != len(current.Languages) {
+			t.Fatalf("the console overwrote a change made meanwhile: %+v", after)
+		}
+		act(t, tab,
+			chromedp.Click(`#expert-form .actions button[type="button"]`, chromedp.ByQuery),
+			until(`!document.querySelector('#expert-dialog').open`),
+		)
+	})
+
 	t.Run("auditor reads without buttons", func(t *testing.T) {
 		auditor := newTab(t, browser)
 		signIn(t, s, auditor, "auditor-1")
@@ -317,6 +372,18 @@ func TestConsoleRoster(t *testing.T) {
 		)
 		if n := number(t, auditor, `document.querySelectorAll('#add-expert, button.edit-expert, button.add-policy, #expert-dialog, #policy-dialog').length`); n != 0 {
 			t.Errorf("the auditor sees %d roster write controls", n)
+		}
+		// consultant-01 holds no malicious acts cover in the seed.
+		act(t, auditor,
+			chromedp.Click(`#roster tr[data-expert="consultant-01"] button.show-expert`, chromedp.ByQuery),
+			chromedp.WaitVisible("#expert-details", chromedp.ByQuery),
+			until(`document.querySelector('#expert-uncovered').textContent !== ''`),
+		)
+		if got := text(t, auditor, `document.querySelector('#expert-uncovered').textContent`); got != "Not covered today: Malicious acts." {
+			t.Errorf("auditor sees uncovered = %q", got)
+		}
+		if n := number(t, auditor, `document.querySelectorAll('#expert-policies tbody tr[data-policy]').length`); n != 2 {
+			t.Errorf("auditor sees %d policies of consultant-01, want 2", n)
 		}
 	})
 }

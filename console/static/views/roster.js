@@ -1,7 +1,10 @@
 // The expert roster: who can be deployed, in which areas and languages, with their security
-// training and how many bookings they hold. Administrators add an expert, change one
-// (PUT /experts/{id}: the whole profile; bookings stay with the store) and add or replace an
-// insurance policy (PUT /experts/{id}/policies/{policyId}) here.
+// training and how many bookings they hold. Anyone who reads the roster opens an expert's
+// details (GET /experts/{id}: bookings and insurance policies, which cover today).
+// Administrators add an expert (PUT /experts/{id} with If-None-Match: *, so a taken id is
+// refused by the API and never overwritten), change one (the whole profile, with If-Match on
+// the version they read, so a change made meanwhile is not lost; bookings stay with the store)
+// and add or replace an insurance policy (PUT /experts/{id}/policies/{policyId}) here.
 
 import { h, replace, humanize, dateTime, isoDate, announce } from '../lib/dom.js';
 import { field, group, select, problemBox, showProblem, clearProblem } from '../lib/forms.js';
@@ -28,6 +31,7 @@ export async function render(context) {
   };
   const expertDialog = mayManage ? buildExpertDialog(config, saved) : null;
   const policyDialog = mayManage ? buildPolicyDialog(config, saved) : null;
+  const details = buildDetailsDialog();
 
   const row = (e) => h('tr', { 'data-expert': e.id },
     h('td', { class: 'mono' }, e.id),
@@ -39,9 +43,11 @@ export async function render(context) {
     h('td', {}, e.homeOffice || ''),
     h('td', { class: 'number' }, String(e.activeBookings || 0)),
     h('td', {}, dateTime(e.updatedAt)),
-    mayManage ? h('td', { class: 'row-actions' },
-      h('button', { type: 'button', class: 'edit-expert', 'aria-label': `Edit ${e.name}`, onclick: () => expertDialog.open(e) }, 'Edit'), ' ',
-      h('button', { type: 'button', class: 'add-policy', 'aria-label': `Insurance policy of ${e.name}`, onclick: () => policyDialog.open(e) }, 'Insurance')) : null);
+    h('td', { class: 'row-actions' },
+      h('button', { type: 'button', class: 'show-expert', 'aria-label': `Bookings and insurance of ${e.name}`, onclick: () => details.open(e) }, 'Details'),
+      mayManage ? [' ',
+        h('button', { type: 'button', class: 'edit-expert', 'aria-label': `Edit ${e.name}`, onclick: () => expertDialog.open(e) }, 'Edit'), ' ',
+        h('button', { type: 'button', class: 'add-policy', 'aria-label': `Insurance policy of ${e.name}`, onclick: () => policyDialog.open(e) }, 'Insurance')] : null));
 
   const load = async (append) => {
     const query = { ...filters, limit: 50 };
@@ -50,7 +56,7 @@ export async function render(context) {
     if (!context.current()) return;
     experts = append ? experts.concat(page.items) : page.items;
     next = page.next || '';
-    replace(body, experts.length ? experts.map(row) : h('tr', {}, h('td', { colspan: mayManage ? 10 : 9, class: 'empty' }, 'No expert matches.')));
+    replace(body, experts.length ? experts.map(row) : h('tr', {}, h('td', { colspan: 10, class: 'empty' }, 'No expert matches.')));
     more.hidden = !next;
     count.textContent = `${experts.length} expert${experts.length === 1 ? '' : 's'} shown${next ? ' (more available)' : ''}.`;
   };
@@ -75,8 +81,7 @@ export async function render(context) {
   });
   more.addEventListener('click', () => load(true).catch((error) => showProblem(form, error)));
 
-  const headings = ['Id', 'Name', 'Employment', 'Areas', 'Languages', 'Security training', 'Home office', 'Bookings', 'Updated'];
-  if (mayManage) headings.push('Change');
+  const headings = ['Id', 'Name', 'Employment', 'Areas', 'Languages', 'Security training', 'Home office', 'Bookings', 'Updated', mayManage ? 'Details and changes' : 'Details'];
   replace(main,
     h('div', { class: 'page-head' }, h('h1', {}, 'Expert roster'),
       mayManage ? h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', id: 'add-expert', onclick: () => expertDialog.open(null) }, 'Add an expert')) : null),
@@ -86,6 +91,7 @@ export async function render(context) {
       h('thead', {}, h('tr', {}, headings.map((label) => h('th', { scope: 'col' }, label)))),
       body)),
     more,
+    details.element,
     expertDialog ? expertDialog.element : null,
     policyDialog ? policyDialog.element : null);
   await load(false);
@@ -96,22 +102,12 @@ function languagesOf(text) {
   return String(text).split(/[,\s]+/).map((code) => code.trim()).filter(Boolean);
 }
 
-/** allExperts reads every page of the roster (for the check that a new id is new). */
-async function allExperts() {
-  let items = [];
-  let cursor = '';
-  for (let pages = 0; pages < 100; pages += 1) {
-    const page = await request('/experts', { query: { limit: 100, cursor } });
-    items = items.concat(page.items);
-    cursor = page.next || '';
-    if (!cursor) break;
-  }
-  return items;
-}
-
-/** put sends a PUT and says whether it added (201) or changed (200) what it names, with the answer. */
-async function put(path, body) {
-  const response = await request(path, { method: 'PUT', body, raw: true });
+/**
+ * put sends a PUT (with the headers given: a precondition) and says whether it added (201) or
+ * changed (200) what it names, with the answer.
+ */
+async function put(path, body, headers = {}) {
+  const response = await request(path, { method: 'PUT', body, headers, raw: true });
   return { created: response.status === 201, value: await response.json() };
 }
 
@@ -172,15 +168,25 @@ function buildExpertDialog(config, done) {
     send.disabled = true;
     try {
       if (!expertId) throw new ApiError({ title: 'The request has invalid fields', errors: [{ field: 'id', reason: 'is required' }] }, 0);
-      // PUT of an id that exists changes that expert: a new one must not overwrite someone.
-      if (!current && (await allExperts()).some((e) => e.id === expertId)) {
-        throw new ApiError({ title: 'This id is taken', errors: [{ field: 'id', reason: 'belongs to an expert already: change them with Edit' }] }, 0);
-      }
-      const answer = await put(`/experts/${encodeURIComponent(expertId)}`, body);
+      // A new expert is added only if the id is free (the API answers 412 on the id field, and
+      // of two people adding one id at once only one succeeds); a change applies only to the
+      // version read when the dialog opened (412 if someone changed the expert meanwhile).
+      const precondition = current ? { 'If-Match': `"${current.version || 0}"` } : { 'If-None-Match': '*' };
+      const answer = await put(`/experts/${encodeURIComponent(expertId)}`, body, precondition);
       element.close();
       await done(`${answer.value.name} (${answer.value.id}) ${answer.created ? 'added to the roster' : 'changed'}.`);
     } catch (error) {
-      showProblem(form, error instanceof ApiError ? error : new ApiError({ title: String(error) }, 0));
+      const problem = error instanceof ApiError ? error : new ApiError({ title: String(error) }, 0);
+      if (problem.status === 412 && !current && problem.errors.length === 0) {
+        problem.errors = [{ field: 'id', reason: 'belongs to an expert already' }];
+      }
+      if (problem.status === 412 && !current) {
+        problem.errors = problem.errors.map((e) => (e.field === 'id' ? { ...e, reason: `${e.reason}: choose another id, or change them with Edit` } : e));
+      }
+      if (problem.status === 412 && current) {
+        problem.detail = `${problem.detail} Close this dialog and open Edit again to start from the expert as they are now.`;
+      }
+      showProblem(form, problem);
     } finally {
       send.disabled = false;
     }
@@ -273,6 +279,70 @@ function buildPolicyDialog(config, done) {
       form.elements.namedItem('validTo').value = isoDate(365);
       element.showModal();
       form.elements.namedItem('policyId').focus();
+    },
+  };
+}
+
+/**
+ * buildDetailsDialog shows one expert as GET /experts/{id} answers: their bookings (cancelled
+ * ones included) and their insurance policies, each with whether it covers today, and the
+ * kinds of cover nothing covers today.
+ */
+function buildDetailsDialog() {
+  const heading = h('h2', { id: 'details-heading' }, 'Expert');
+  const summary = h('p', { class: 'hint', id: 'expert-summary' });
+  const problem = problemBox();
+  const bookings = h('tbody', {});
+  const policies = h('tbody', {});
+  const uncovered = h('p', { id: 'expert-uncovered', 'aria-live': 'polite' });
+  const table = (id, caption, headings, body) => h('div', { class: 'table-wrap' }, h('table', { id },
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, headings.map((label) => h('th', { scope: 'col' }, label)))),
+    body));
+  const form = h('form', { method: 'dialog', id: 'details-form' },
+    heading, problem, summary,
+    table('expert-policies', 'Insurance policies', ['Policy', 'Cover', 'Insurer', 'Valid from', 'Valid to', 'Covers today'], policies),
+    uncovered,
+    table('expert-bookings', 'Bookings', ['Activation', 'From', 'To', 'Status'], bookings),
+    h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => element.close() }, 'Close')));
+  const element = h('dialog', { 'aria-labelledby': 'details-heading', id: 'expert-details' }, form);
+  const empty = (columns, text) => h('tr', {}, h('td', { colspan: columns, class: 'empty' }, text));
+  return {
+    element,
+    async open(expert) {
+      clearProblem(form);
+      heading.textContent = `${expert.name} (${expert.id})`;
+      summary.textContent = 'Loading…';
+      replace(policies);
+      replace(bookings);
+      uncovered.textContent = '';
+      element.showModal();
+      try {
+        const view = await request(`/experts/${encodeURIComponent(expert.id)}`);
+        const e = view.expert;
+        summary.textContent = `${humanize(e.employment)}, ${(e.areas || []).map(humanize).join(', ')}; ${e.activeBookings || 0} active booking${e.activeBookings === 1 ? '' : 's'}. Cover as of ${view.policies.today}.`;
+        const items = view.policies.items || [];
+        replace(policies, items.length ? items.map((p) => h('tr', { 'data-policy': p.id, class: p.coversToday ? null : 'not-in-force' },
+          h('td', { class: 'mono' }, p.id),
+          h('td', {}, humanize(p.kind)),
+          h('td', {}, p.insurer || '—'),
+          h('td', {}, p.validFrom),
+          h('td', {}, p.validTo),
+          h('td', { class: 'covers-today' }, p.coversToday ? 'Yes' : 'No'))) : empty(6, 'No insurance policy.'));
+        const missing = view.policies.uncoveredToday || [];
+        uncovered.textContent = missing.length
+          ? `Not covered today: ${missing.map(humanize).join(', ')}.`
+          : 'Every kind of cover is in force today.';
+        const list = view.bookings || [];
+        replace(bookings, list.length ? list.map((b) => h('tr', { 'data-booking': b.id },
+          h('td', { class: 'mono' }, b.activationId),
+          h('td', {}, b.period.start),
+          h('td', {}, b.period.end),
+          h('td', {}, humanize(b.status)))) : empty(4, 'No booking.'));
+      } catch (error) {
+        summary.textContent = '';
+        showProblem(form, error instanceof ApiError ? error : new ApiError({ title: String(error) }, 0));
+      }
     },
   };
 }
