@@ -41,7 +41,10 @@ func TestRedriveOfAnAbortedSiblingCompletes(t *testing.T) {
 	for name, definition := range definitions {
 		t.Run(name, func(t *testing.T) {
 			var mu sync.Mutex
-			tokens := map[string]string{}
+			// Every token each item's function was called with since the last clear: a call of the
+			// first run, aborted with its state, may still be in flight and record its (dead) token
+			// after the redrive's call has recorded the live one.
+			tokens := map[string][]string{}
 			failing := true
 			functions := tasks.NewDispatcher()
 			if err := functions.Register("step", func(_ context.Context, in struct{ Item, Token string }) (string, error) {
@@ -50,7 +53,7 @@ func TestRedriveOfAnAbortedSiblingCompletes(t *testing.T) {
 				if in.Item == "b" && failing {
 					return "", &stepFailure{"b fails before the redrive"}
 				}
-				tokens[in.Item] = in.Token
+				tokens[in.Item] = append(tokens[in.Item], in.Token)
 				return "waiting", nil
 			}); err != nil {
 				t.Fatal(err)
@@ -95,14 +98,16 @@ func TestRedriveOfAnAbortedSiblingCompletes(t *testing.T) {
 					t.Fatalf("the redriven items did not both wait: answered %v", answered)
 				}
 				mu.Lock()
-				waiting := map[string]string{}
-				for item, token := range tokens {
-					waiting[item] = token
+				waiting := map[string][]string{}
+				for item, seen := range tokens {
+					waiting[item] = append([]string(nil), seen...)
 				}
 				mu.Unlock()
-				for item, token := range waiting {
-					if !answered[item] && e.SendTaskSuccess(ctx, token, `"`+item+` done"`) == nil {
-						answered[item] = true
+				for item, seen := range waiting {
+					for _, token := range seen {
+						if !answered[item] && e.SendTaskSuccess(ctx, token, `"`+item+` done"`) == nil {
+							answered[item] = true
+						}
 					}
 				}
 			}
