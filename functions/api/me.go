@@ -10,7 +10,8 @@ import (
 // table lets them do. A client shows or hides its actions with it; the API still checks every
 // request itself.
 type Me struct {
-	// ID is the caller's user id (the token's sub), the id the audit trail records.
+	// ID is the caller's user id (the username; the sub for a token without one), the id the
+	// audit trail records and delegations and reassignments name.
 	ID       string      `json:"id"`
 	Username string      `json:"username,omitempty"`
 	Roles    []auth.Role `json:"roles"`
