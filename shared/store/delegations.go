@@ -130,15 +130,7 @@ func (s *Store) DelegationsFrom(ctx context.Context, user string) ([]domain.Dele
 	if err != nil {
 		return nil, err
 	}
-	out := make([]domain.Delegation, 0, len(items))
-	for _, m := range items {
-		var it delegationItem
-		if err := unmarshalMap(m, &it); err != nil {
-			return nil, err
-		}
-		out = append(out, it.Delegation)
-	}
-	return out, nil
+	return decodeItems(items, func(it delegationItem) domain.Delegation { return it.Delegation })
 }
 
 // GetDelegation returns the delegation with that id (strongly consistent); not_found if there
@@ -221,15 +213,11 @@ func (s *Store) ListDelegations(ctx context.Context, q DelegationQuery) (Page[do
 	if err != nil {
 		return Page[domain.Delegation]{}, err
 	}
-	page := Page[domain.Delegation]{Items: []domain.Delegation{}, Next: encodeCursor(query, "", last)}
-	for _, m := range items {
-		var it delegationItem
-		if err := unmarshalMap(m, &it); err != nil {
-			return page, err
-		}
-		page.Items = append(page.Items, it.Delegation)
+	records, err := decodeItems(items, func(it delegationItem) domain.Delegation { return it.Delegation })
+	if err != nil {
+		return Page[domain.Delegation]{}, err
 	}
-	return page, nil
+	return Page[domain.Delegation]{Items: records, Next: encodeCursor(query, "", last)}, nil
 }
 
 // RevokeDelegation ends the delegation now (domain.Delegation.Revoke), on behalf of by, and

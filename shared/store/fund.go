@@ -463,15 +463,11 @@ func (s *Store) Ledger(ctx context.Context, currency string, limit int, cursor s
 	if err != nil {
 		return Page[domain.LedgerEntry]{}, err
 	}
-	page := Page[domain.LedgerEntry]{Items: []domain.LedgerEntry{}, Next: encodeCursor(query, "", last)}
-	for _, m := range items {
-		var it entryItem
-		if err := unmarshalMap(m, &it); err != nil {
-			return page, err
-		}
-		page.Items = append(page.Items, it.LedgerEntry)
+	records, err := decodeItems(items, func(it entryItem) domain.LedgerEntry { return it.LedgerEntry })
+	if err != nil {
+		return Page[domain.LedgerEntry]{}, err
 	}
-	return page, nil
+	return Page[domain.LedgerEntry]{Items: records, Next: encodeCursor(query, "", last)}, nil
 }
 
 // LedgerCheck is the result of CheckLedger.

@@ -256,15 +256,7 @@ func (s *Store) ListExperts(ctx context.Context) ([]domain.Expert, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]domain.Expert, 0, len(items))
-	for _, m := range items {
-		var it expertItem
-		if err := unmarshalMap(m, &it); err != nil {
-			return nil, err
-		}
-		out = append(out, it.Expert)
-	}
-	return out, nil
+	return decodeItems(items, func(it expertItem) domain.Expert { return it.Expert })
 }
 
 // PutPolicy adds or replaces an insurance policy of an existing expert.
@@ -305,15 +297,7 @@ func (s *Store) Policies(ctx context.Context, expertID string) ([]domain.Insuran
 	if err != nil {
 		return nil, err
 	}
-	out := make([]domain.InsurancePolicy, 0, len(items))
-	for _, m := range items {
-		var it policyItem
-		if err := unmarshalMap(m, &it); err != nil {
-			return nil, err
-		}
-		out = append(out, it.InsurancePolicy)
-	}
-	return out, nil
+	return decodeItems(items, func(it policyItem) domain.InsurancePolicy { return it.InsurancePolicy })
 }
 
 // BookingRequest asks to book an expert for an activation's profile.
@@ -738,13 +722,5 @@ func (s *Store) bookings(ctx context.Context, in *dynamodb.QueryInput) ([]domain
 	if err != nil {
 		return nil, err
 	}
-	out := make([]domain.Booking, 0, len(items))
-	for _, m := range items {
-		var it bookingItem
-		if err := unmarshalMap(m, &it); err != nil {
-			return nil, err
-		}
-		out = append(out, it.Booking)
-	}
-	return out, nil
+	return decodeItems(items, func(it bookingItem) domain.Booking { return it.Booking })
 }

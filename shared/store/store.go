@@ -133,6 +133,19 @@ func unmarshalMap(m map[string]types.AttributeValue, v any) error {
 	return attributevalue.UnmarshalMapWithOptions(m, v, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" })
 }
 
+// decodeItems reads query results as the stored item type I and returns the record each holds.
+func decodeItems[I, T any](items []map[string]types.AttributeValue, record func(I) T) ([]T, error) {
+	out := make([]T, 0, len(items))
+	for _, m := range items {
+		var it I
+		if err := unmarshalMap(m, &it); err != nil {
+			return nil, err
+		}
+		out = append(out, record(it))
+	}
+	return out, nil
+}
+
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
 
 func num(n int64) types.AttributeValue {
