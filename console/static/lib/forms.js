@@ -2,6 +2,7 @@
 // error next to its field (the API names fields by JSON path, such as "profiles[1].startDate"),
 // and a summary at the top of the form that links to them.
 
+import { ApiError } from './api.js';
 import { h, replace, humanize } from './dom.js';
 
 let fieldCounter = 0;
@@ -95,10 +96,12 @@ function labelOf(wrapper) {
 
 /**
  * showProblem shows an ApiError on a form: field errors next to their fields, the rest and a
- * summary in the form's .problem box, which gets the focus so the user hears it. Returns the
- * number of field errors placed next to fields.
+ * summary in the form's .problem box, which gets the focus so the user hears it. Anything else
+ * thrown (a network failure) is shown by its message. Returns the number of field errors placed
+ * next to fields.
  */
-export function showProblem(form, error) {
+export function showProblem(form, thrown) {
+  const error = thrown instanceof ApiError ? thrown : new ApiError({ title: String(thrown) }, 0);
   clearProblem(form);
   const summary = form.querySelector('.problem');
   const items = [];
@@ -133,6 +136,21 @@ export function showProblem(form, error) {
     summary.focus();
   }
   return placed;
+}
+
+/**
+ * sending runs a form's call to the API with its send button disabled, and shows a refusal or a
+ * failure on the form.
+ */
+export async function sending(form, send, call) {
+  send.disabled = true;
+  try {
+    await call();
+  } catch (error) {
+    showProblem(form, error);
+  } finally {
+    send.disabled = false;
+  }
 }
 
 /** problemBox is the summary slot of a form; showProblem fills it. */

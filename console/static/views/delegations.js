@@ -5,8 +5,8 @@
 // by the API, which decides each call.
 
 import { h, replace, humanize, dateTime, statusBadge, announce } from '../lib/dom.js';
-import { field, select, problemBox, showProblem, clearProblem } from '../lib/forms.js';
-import { request, ApiError } from '../lib/api.js';
+import { field, select, problemBox, showProblem, clearProblem, sending } from '../lib/forms.js';
+import { request } from '../lib/api.js';
 
 /** localDateTime is a datetime-local control's value for a time: "2026-05-01T09:30". */
 export function localDateTime(date) {
@@ -22,10 +22,6 @@ function instant(value) {
   if (!value) return undefined;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? value : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function asApiError(error) {
-  return error instanceof ApiError ? error : new ApiError({ title: String(error) }, 0);
 }
 
 /** userList is a datalist of the demo users of a role (none on a deployed system). */
@@ -58,16 +54,11 @@ export function reassignDialog(config, done) {
     const data = new FormData(form);
     const body = { assignee: String(data.get('assignee') || '').trim(), reason: String(data.get('reason') || '') };
     const send = form.querySelector('#send-reassign');
-    send.disabled = true;
-    try {
+    await sending(form, send, async () => {
       const updated = await request(`/tasks/${encodeURIComponent(task.id)}/reassign`, { method: 'POST', body });
       element.close();
       await done(updated);
-    } catch (error) {
-      showProblem(form, asApiError(error));
-    } finally {
-      send.disabled = false;
-    }
+    });
   });
   return {
     element,
@@ -127,7 +118,7 @@ export function delegationSection({ config, who, roles, scope, permitted, user }
     replace(body, items.length ? items.map(row) : h('tr', {}, h('td', { colspan: 8, class: 'empty' }, 'No delegation.')));
     more.hidden = !next;
   };
-  more.addEventListener('click', () => load(true).catch((error) => showProblem(list, asApiError(error))));
+  more.addEventListener('click', () => load(true).catch((error) => showProblem(list, error)));
 
   const create = mayCreate ? createDialog({ config, roles, everyone }, async (made) => {
     status.textContent = `${humanize(made.role)} tasks of ${made.fromUser} go to ${made.toUser} until ${new Date(made.until).toLocaleString()}.`;
@@ -156,7 +147,7 @@ export function delegationSection({ config, who, roles, scope, permitted, user }
       try {
         await load(false);
       } catch (error) {
-        showProblem(list, asApiError(error));
+        showProblem(list, error);
       }
     },
   };
@@ -197,16 +188,11 @@ function createDialog({ config, roles, everyone }, done) {
     };
     if (everyone) body.fromUser = String(data.get('fromUser') || '').trim();
     const send = form.querySelector('#create-delegation');
-    send.disabled = true;
-    try {
+    await sending(form, send, async () => {
       const made = await request('/delegations', { method: 'POST', body });
       element.close();
       await done(made);
-    } catch (error) {
-      showProblem(form, asApiError(error));
-    } finally {
-      send.disabled = false;
-    }
+    });
   });
   return {
     element,
@@ -239,16 +225,11 @@ function revokeDialog(done) {
     clearProblem(form);
     const reason = String(new FormData(form).get('reason') || '');
     const send = form.querySelector('#send-revoke');
-    send.disabled = true;
-    try {
+    await sending(form, send, async () => {
       const ended = await request(`/delegations/${encodeURIComponent(delegation.id)}/revoke`, { method: 'POST', body: reason ? { reason } : {} });
       element.close();
       await done(ended);
-    } catch (error) {
-      showProblem(form, asApiError(error));
-    } finally {
-      send.disabled = false;
-    }
+    });
   });
   return {
     element,

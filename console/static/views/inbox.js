@@ -4,8 +4,8 @@
 // period and see their delegations (views/delegations.js). What is offered comes from GET /me.
 
 import { h, replace, humanize, money, dateTime, statusBadge, timeLeft, announce } from '../lib/dom.js';
-import { field, group, select, problemBox, showProblem, clearProblem } from '../lib/forms.js';
-import { request, grants, ApiError } from '../lib/api.js';
+import { field, group, select, problemBox, showProblem, clearProblem, sending } from '../lib/forms.js';
+import { request, grants } from '../lib/api.js';
 import { reassignDialog, delegationSection } from './delegations.js';
 
 /** render draws the inbox. */
@@ -161,16 +161,11 @@ function buildDecisionDialog(config, done) {
     const data = new FormData(form);
     const decision = String(data.get('decision') || '');
     const send = form.querySelector('#send-decision');
-    send.disabled = true;
-    try {
+    await sending(form, send, async () => {
       await request(`/tasks/${encodeURIComponent(task.id)}/decision`, { method: 'POST', body: { decision, comment: comment.value } });
       element.close();
       await done(task, decision);
-    } catch (error) {
-      showProblem(form, error instanceof ApiError ? error : new ApiError({ title: String(error) }, 0));
-    } finally {
-      send.disabled = false;
-    }
+    });
   });
   return {
     element,

@@ -7,7 +7,7 @@
 // and add or replace an insurance policy (PUT /experts/{id}/policies/{policyId}) here.
 
 import { h, replace, humanize, dateTime, isoDate, announce } from '../lib/dom.js';
-import { field, group, select, problemBox, showProblem, clearProblem } from '../lib/forms.js';
+import { field, group, select, problemBox, showProblem, clearProblem, sending } from '../lib/forms.js';
 import { request, grants, ApiError } from '../lib/api.js';
 
 /** render draws the roster. */
@@ -256,17 +256,12 @@ function buildPolicyDialog(config, done) {
       validTo: String(data.get('validTo') || ''),
     };
     const send = form.querySelector('#save-policy');
-    send.disabled = true;
-    try {
+    await sending(form, send, async () => {
       if (!policyId) throw new ApiError({ title: 'The request has invalid fields', errors: [{ field: 'policyId', reason: 'is required' }] }, 0);
       const answer = await put(`/experts/${encodeURIComponent(expert.id)}/policies/${encodeURIComponent(policyId)}`, body);
       element.close();
       await done(`${humanize(answer.value.kind)} policy ${answer.value.id} of ${expert.name} ${answer.created ? 'added' : 'replaced'}: ${answer.value.validFrom} to ${answer.value.validTo}.`);
-    } catch (error) {
-      showProblem(form, error instanceof ApiError ? error : new ApiError({ title: String(error) }, 0));
-    } finally {
-      send.disabled = false;
-    }
+    });
   });
   return {
     element,
@@ -341,7 +336,7 @@ function buildDetailsDialog() {
           h('td', {}, humanize(b.status)))) : empty(4, 'No booking.'));
       } catch (error) {
         summary.textContent = '';
-        showProblem(form, error instanceof ApiError ? error : new ApiError({ title: String(error) }, 0));
+        showProblem(form, error);
       }
     },
   };
