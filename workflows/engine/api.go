@@ -540,19 +540,24 @@ type closedEntry struct {
 // closed is called (with x.mu held) when x closes: it wakes waiters, queues x for retention
 // and forgets the oldest closed executions beyond RetainClosed.
 func (e *Engine) closed(x *execution) {
+	// Described once, while the output is at hand; the waiters are woken only after
+	// retention has run, so a waiter never sees more closed executions than RetainClosed.
+	var described *Execution
 	if len(x.waiters) > 0 {
-		// Described once, while the output is at hand.
-		d := x.describe()
-		for _, w := range x.waiters {
-			result := *d
+		described = x.describe()
+	}
+	waiters := x.waiters
+	x.waiters = nil
+	defer func() {
+		for _, w := range waiters {
+			result := *described
 			w.result = &result
 			close(w.done)
 		}
-	}
+	}()
 	if n := int32(len(x.events)); n > x.revision.eventHint.Load() {
 		x.revision.eventHint.Store(n)
 	}
-	x.waiters = nil
 	switch {
 	case e.journal != nil && !e.replaying:
 		// The history and the fold stay on disk; memory keeps the summary and where the
