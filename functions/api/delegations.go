@@ -59,12 +59,19 @@ func (s *Server) delegationView(d domain.Delegation) DelegationView {
 // between two people of the role. The order of answers: the caller's role (403), the body's
 // fields (400), the right to delegate for fromUser in that role (403), the people as the
 // directory knows them (400 on toUser, and on fromUser for an admin: not a user, or not holding
-// the role). Nothing is stored unless all pass.
+// the role). Nothing is stored unless all pass. Each 403 is recorded in the audit trail
+// (ActionDelegationRefused) with what the body asked, as far as it is well-formed.
 func (s *Server) createDelegation(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
-	if caller.ScopeOf(auth.CreateDelegation) == auth.None {
-		return forbidden(auth.CreateDelegation)
-	}
 	var req DelegationRequest
+	if caller.ScopeOf(auth.CreateDelegation) == auth.None {
+		readAttempt(w, r, &req)
+		if req.FromUser == "" {
+			req.FromUser = caller.Actor()
+		}
+		attempt := delegationAttempt(req)
+		subject, _ := attempt["fromUser"].(string)
+		return s.refuseAction(r, caller, auditNote{Action: ActionDelegationRefused, Subject: subject}, attempt, auth.CreateDelegation)
+	}
 	if p := decodeJSON(w, r, &req); p != nil {
 		return p
 	}
@@ -105,11 +112,12 @@ func (s *Server) createDelegation(w http.ResponseWriter, r *http.Request, caller
 	if len(fieldErrors) > 0 {
 		return NewProblem(ProblemValidation, "the request has invalid fields", fieldErrors...)
 	}
+	refused := auditNote{Action: ActionDelegationRefused, Subject: req.FromUser}
 	if !caller.Allows(auth.CreateDelegation, auth.Resource{Owner: req.FromUser}) {
-		return NewProblem(ProblemForbidden, "you may delegate your own tasks only")
+		return s.refuse(r, caller, refused, delegationAttempt(req), RuleDelegatesOwnTasks, "you may delegate your own tasks only")
 	}
 	if caller.ScopeOf(auth.CreateDelegation) != auth.All && !caller.Has(auth.Role(req.Role)) {
-		return NewProblem(ProblemForbidden, fmt.Sprintf("you do not hold the %s role", req.Role))
+		return s.refuse(r, caller, refused, delegationAttempt(req), RuleDelegatesHeldRole, fmt.Sprintf("you do not hold the %s role", req.Role))
 	}
 	// A delegation works only between two people of the role: the delegate decides in it, and
 	// the delegator's tasks of it are what is handed over. The caller's token says what the
@@ -194,12 +202,13 @@ func (s *Server) listDelegations(w http.ResponseWriter, r *http.Request, caller 
 // delegation now, for instance on coming back early from leave. From then on the delegate no
 // longer decides the delegator's tasks. The order of answers: the caller's role (403), the body
 // (400), the delegation (404, also for one the caller may not see), the right to end it (403),
-// its state (409: revoked already or over).
+// its state (409: revoked already or over). Each 403 is recorded in the audit trail
+// (ActionDelegationRevokeRefused) with the delegation and the reason given.
 func (s *Server) revokeDelegation(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
-	if caller.ScopeOf(auth.RevokeDelegation) == auth.None {
-		return forbidden(auth.RevokeDelegation)
-	}
 	var req RevokeRequest
+	if caller.ScopeOf(auth.RevokeDelegation) == auth.None {
+		return s.refuseRevokeAction(w, r, caller)
+	}
 	if r.ContentLength != 0 || r.Header.Get("Content-Type") != "" {
 		if p := decodeJSON(w, r, &req); p != nil {
 			return p
@@ -228,7 +237,8 @@ func (s *Server) revokeDelegation(w http.ResponseWriter, r *http.Request, caller
 		return notFound("delegation")
 	}
 	if !caller.Allows(auth.RevokeDelegation, auth.Resource{Owner: delegation.FromUser}) {
-		return NewProblem(ProblemForbidden, "only the delegator or an administrator may end a delegation")
+		return s.refuse(r, caller, auditNote{Action: ActionDelegationRevokeRefused, Subject: id}, revokeAttempt(id, &delegation, req.Reason),
+			RuleRevokesOwnDelegation, "only the delegator or an administrator may end a delegation")
 	}
 	before, after, err := s.deps.Tasks.RevokeDelegation(r.Context(), id, caller.Actor())
 	if err != nil {
@@ -237,4 +247,26 @@ func (s *Server) revokeDelegation(w http.ResponseWriter, r *http.Request, caller
 	s.audit(r, caller, auditNote{Action: ActionDelegationRevoked, Subject: id, Before: map[string]any{"delegation": before},
 		After: map[string]any{"delegation": after, "reason": req.Reason}})
 	return writeJSON(w, http.StatusOK, s.delegationView(after))
+}
+
+// refuseRevokeAction refuses a caller whose roles do not allow ending delegations at all (an
+// auditor, a country office) and records the attempt: the delegation as stored, when the id
+// names one, and the reason the body gave.
+func (s *Server) refuseRevokeAction(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
+	var req RevokeRequest
+	readAttempt(w, r, &req)
+	id := r.PathValue("id")
+	if !validID(id) {
+		return s.refuseAction(r, caller, auditNote{Action: ActionDelegationRevokeRefused}, revokeAttempt("", nil, req.Reason), auth.RevokeDelegation)
+	}
+	var stored *domain.Delegation
+	delegation, err := s.deps.Tasks.GetDelegation(r.Context(), id)
+	switch {
+	case err == nil:
+		stored = &delegation
+	case domain.CodeOf(err) != domain.CodeNotFound:
+		// The refusal stands and is recorded with the id alone.
+		s.options.Logger.Error("api: read the delegation of a refused revocation", "delegation", id, "error", err.Error())
+	}
+	return s.refuseAction(r, caller, auditNote{Action: ActionDelegationRevokeRefused, Subject: id}, revokeAttempt(id, stored, req.Reason), auth.RevokeDelegation)
 }

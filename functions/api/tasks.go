@@ -374,12 +374,14 @@ func (s *Server) sendDecision(r *http.Request, task domain.ApprovalTask, token s
 // reassignTask handles POST /tasks/{id}/reassign (admins): gives an open task to one person who
 // holds its role. The order of answers: the caller's role (403), the body's fields (400), the
 // task (404), the caller's right on its role (403), whether it is still open (409), the assignee
-// as the directory knows them (400: not a user, or not holding the task's role).
+// as the directory knows them (400: not a user, or not holding the task's role). Each 403 is
+// recorded in the audit trail (ActionReassignRefused), on the task's activation when the id
+// names a task, with the assignee and reason the body asked for.
 func (s *Server) reassignTask(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
-	if caller.ScopeOf(auth.ReassignTask) == auth.None {
-		return forbidden(auth.ReassignTask)
-	}
 	var req ReassignRequest
+	if caller.ScopeOf(auth.ReassignTask) == auth.None {
+		return s.refuseReassignAction(w, r, caller)
+	}
 	if p := decodeJSON(w, r, &req); p != nil {
 		return p
 	}
@@ -398,7 +400,8 @@ func (s *Server) reassignTask(w http.ResponseWriter, r *http.Request, caller aut
 		return err
 	}
 	if !caller.Allows(auth.ReassignTask, auth.Resource{Role: auth.Role(task.Role)}) {
-		return forbidden(auth.ReassignTask)
+		return s.refuse(r, caller, reassignRefused(task), reassignAttempt(task.ID, &task, req),
+			RuleReassignsInTaskRole, fmt.Sprintf("you may not reassign tasks of the %s role", task.Role))
 	}
 	if task.Status != domain.TaskOpen {
 		return &domain.TaskNotOpen{TaskID: task.ID, Status: task.Status}
@@ -420,6 +423,33 @@ func (s *Server) reassignTask(w http.ResponseWriter, r *http.Request, caller aut
 		Before: map[string]any{"task": task.ID, "assignee": task.Assignee},
 		After:  map[string]any{"task": task.ID, "assignee": updated.Assignee, "reason": req.Reason}})
 	return writeJSON(w, http.StatusOK, s.view(updated))
+}
+
+// refuseReassignAction refuses a caller whose roles do not allow reassigning at all (anyone
+// but an admin) and records the attempt: on the task's activation when the id names a task,
+// with what the body asked.
+func (s *Server) refuseReassignAction(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
+	var req ReassignRequest
+	readAttempt(w, r, &req)
+	id := r.PathValue("id")
+	if !validID(id) {
+		return s.refuseAction(r, caller, auditNote{Action: ActionReassignRefused}, reassignAttempt("", nil, req), auth.ReassignTask)
+	}
+	task, err := s.deps.Tasks.GetTask(r.Context(), id)
+	switch {
+	case err == nil:
+		return s.refuseAction(r, caller, reassignRefused(task), reassignAttempt(id, &task, req), auth.ReassignTask)
+	case domain.CodeOf(err) != domain.CodeNotFound:
+		// The refusal stands and is recorded with the id alone.
+		s.options.Logger.Error("api: read the task of a refused reassignment", "task", id, "error", err.Error())
+	}
+	return s.refuseAction(r, caller, auditNote{Action: ActionReassignRefused, Subject: id}, reassignAttempt(id, nil, req), auth.ReassignTask)
+}
+
+// reassignRefused is the audit note of a refused reassignment of the task: on its activation,
+// as the reassignments themselves are.
+func reassignRefused(task domain.ApprovalTask) auditNote {
+	return auditNote{ActivationID: task.ActivationID, Country: task.Summary.Country, Action: ActionReassignRefused, Subject: task.ID}
 }
 
 // validUser reports whether s looks like a user name.
