@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -42,12 +44,48 @@ func parseWhen(flag, text string, now time.Time) (time.Time, error) {
 // when formats a time for a table, in local time.
 func when(t time.Time) string { return t.Local().Format("2006-01-02 15:04") }
 
-// readBodyFile reads a request body from a file, or from standard input for "-".
+// readBodyFile reads a request body from a file, or from standard input for "-", and checks
+// that it is JSON before anything is sent: a mistake is named with its line and column.
 func readBodyFile(cmd *cobra.Command, file string) ([]byte, error) {
+	var data []byte
+	var err error
+	name := file
 	if file == "-" {
-		return io.ReadAll(io.LimitReader(cmd.InOrStdin(), api.MaxBodyBytes+1))
+		name = "standard input"
+		data, err = io.ReadAll(io.LimitReader(cmd.InOrStdin(), api.MaxBodyBytes+1))
+	} else {
+		data, err = os.ReadFile(file)
 	}
-	return os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the request: %w", err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("%s is empty: it should hold one JSON object", name)
+	}
+	var value any
+	if err := json.Unmarshal(data, &value); err != nil {
+		return nil, fmt.Errorf("%s is not valid JSON: %s", name, jsonErrorAt(data, err))
+	}
+	if _, ok := value.(map[string]any); !ok {
+		return nil, fmt.Errorf("%s is not a JSON object ({...})", name)
+	}
+	return data, nil
+}
+
+// jsonErrorAt says where in data a JSON syntax error is, as a line and column.
+func jsonErrorAt(data []byte, err error) string {
+	var syntax *json.SyntaxError
+	if !errors.As(err, &syntax) {
+		return err.Error()
+	}
+	offset := min(int(syntax.Offset), len(data))
+	before := data[:offset]
+	line := bytes.Count(before, []byte("\n")) + 1
+	column := offset - bytes.LastIndexByte(before, '\n')
+	if offset > 0 && column > 1 {
+		column-- // the offset is just past the character that was wrong
+	}
+	return fmt.Sprintf("line %d, column %d: %s", line, column, syntax.Error())
 }
 
 func newDelegateCommand(options *clientOptions) *cobra.Command {
@@ -102,6 +140,10 @@ func newDelegationsCommand(options *clientOptions) *cobra.Command {
 		}
 		var page api.DelegationList
 		return options.request(cmd, http.MethodGet, "/delegations?"+query.Encode(), nil, &page, func() error {
+			if len(page.Items) == 0 && page.Next == "" {
+				fmt.Fprintln(cmd.OutOrStdout(), "no delegations")
+				return nil
+			}
 			w := table(cmd.OutOrStdout())
 			fmt.Fprintln(w, "ID\tSTATUS\tROLE\tFROM\tTO\tSTART\tUNTIL\tREASON")
 			for _, d := range page.Items {
@@ -111,7 +153,7 @@ func newDelegationsCommand(options *clientOptions) *cobra.Command {
 		})
 	}
 	cmd := &cobra.Command{
-		Use:   "delegations [list|revoke ID]",
+		Use:   "delegations [list|revoke DELEGATION_ID]",
 		Short: "Delegations you gave and received (all of them for auditors and administrators); end one early",
 		Args:  cobra.NoArgs,
 		RunE:  list,
@@ -126,9 +168,9 @@ func newDelegationsCommand(options *clientOptions) *cobra.Command {
 	}
 	var reason string
 	revoke := &cobra.Command{
-		Use:   "revoke ID",
+		Use:   "revoke DELEGATION_ID",
 		Short: "End a delegation now (its delegator or an administrator): the delegate no longer decides your tasks",
-		Args:  cobra.ExactArgs(1),
+		Args:  namedArgs("DELEGATION_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var d api.DelegationView
 			path := "/delegations/" + url.PathEscape(args[0]) + "/revoke"
@@ -148,9 +190,9 @@ func newDelegationsCommand(options *clientOptions) *cobra.Command {
 func newTaskReassignCommand(options *clientOptions) *cobra.Command {
 	var to, comment string
 	cmd := &cobra.Command{
-		Use:   "reassign TASK --to USER --comment TEXT",
+		Use:   "reassign TASK_ID --to USER --comment TEXT",
 		Short: "Give an open task to one person, who (or their delegate) alone decides it (administrators)",
-		Args:  cobra.ExactArgs(1),
+		Args:  namedArgs("TASK_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var task api.TaskView
 			body := api.ReassignRequest{Assignee: to, Reason: comment}
@@ -165,6 +207,7 @@ func newTaskReassignCommand(options *clientOptions) *cobra.Command {
 	cmd.Flags().StringVar(&comment, "comment", "", "why (recorded in the audit trail)")
 	_ = cmd.MarkFlagRequired("to")
 	_ = cmd.MarkFlagRequired("comment")
+	annotateField(cmd, "reason", "comment")
 	return cmd
 }
 
@@ -172,9 +215,9 @@ func newTaskReassignCommand(options *clientOptions) *cobra.Command {
 // the step where it stopped.
 func newRedriveCommand(options *clientOptions) *cobra.Command {
 	return &cobra.Command{
-		Use:   "redrive ID",
+		Use:   "redrive ACTIVATION_ID",
 		Short: "Resume an activation whose workflow stopped on a failure, from the step that failed (administrators)",
-		Args:  cobra.ExactArgs(1),
+		Args:  namedArgs("ACTIVATION_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var result api.RedriveResult
 			return options.request(cmd, http.MethodPost, "/activations/"+url.PathEscape(args[0])+"/redrive", nil, &result, func() error {
@@ -262,6 +305,10 @@ func newExpertsCommand(options *clientOptions) *cobra.Command {
 		query := pages.query(filters(map[string]string{"area": area, "language": language}))
 		var page api.ExpertList
 		return options.request(cmd, http.MethodGet, "/experts?"+query.Encode(), nil, &page, func() error {
+			if len(page.Items) == 0 && page.Next == "" {
+				fmt.Fprintln(cmd.OutOrStdout(), "no experts")
+				return nil
+			}
 			w := table(cmd.OutOrStdout())
 			fmt.Fprintln(w, "ID\tNAME\tEMPLOYMENT\tAREAS\tLANGUAGES\tTRAINING\tHOME\tBOOKINGS")
 			for _, e := range page.Items {
@@ -279,7 +326,7 @@ func newExpertsCommand(options *clientOptions) *cobra.Command {
 			return endPage(cmd, w, page.Next)
 		})
 	}
-	cmd := &cobra.Command{Use: "experts [list|show ID|set ID|policy ID POLICY]", Short: "The roster of experts; add or change experts and their insurance (administrators)",
+	cmd := &cobra.Command{Use: "experts [list|show EXPERT_ID|set EXPERT_ID|policy EXPERT_ID POLICY_ID]", Short: "The roster of experts; add or change experts and their insurance (administrators)",
 		Args: cobra.NoArgs, RunE: list}
 	listCommand := &cobra.Command{Use: "list", Short: "List the experts", Args: cobra.NoArgs, RunE: list}
 	for _, c := range []*cobra.Command{cmd, listCommand} {
@@ -310,7 +357,7 @@ func newExpertSetCommand(options *clientOptions) *cobra.Command {
 	var file, ifMatch string
 	var create bool
 	cmd := &cobra.Command{
-		Use:   "set ID --file expert.json [--create | --if-match VERSION]",
+		Use:   "set EXPERT_ID --file expert.json [--create | --if-match VERSION]",
 		Short: "Add an expert or change their profile (administrators)",
 		Long: "Add the expert ID, or change their profile, from a JSON file (- reads standard input) such as\n" +
 			`  {"name":"A. Odhiambo","employment":"consultant","areas":["gender"],"languages":["en","sw"],` + "\n" +
@@ -318,7 +365,7 @@ func newExpertSetCommand(options *clientOptions) *cobra.Command {
 			"Their bookings are kept. With --create the expert is only added: if the id is taken, nothing changes\n" +
 			"and the command fails. With --if-match the expert is only changed if their version is still VERSION\n" +
 			"(as `fasttrack experts show ID` prints it): a change made meanwhile is never overwritten.",
-		Args: cobra.ExactArgs(1),
+		Args: namedArgs("EXPERT_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if file == "" {
 				return errors.New("--file expert.json is required (- reads standard input)")
@@ -360,11 +407,11 @@ func newExpertSetCommand(options *clientOptions) *cobra.Command {
 
 func newExpertShowCommand(options *clientOptions) *cobra.Command {
 	return &cobra.Command{
-		Use:   "show ID",
+		Use:   "show EXPERT_ID",
 		Short: "An expert: their profile, bookings and insurance policies",
 		Long: "Show the expert ID: their profile and version, every booking (cancelled ones included) and every\n" +
 			"insurance policy, with whether it covers today and the kinds of cover nothing covers today.",
-		Args: cobra.ExactArgs(1),
+		Args: namedArgs("EXPERT_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var view api.ExpertView
 			return options.request(cmd, http.MethodGet, "/experts/"+url.PathEscape(args[0]), nil, &view, func() error {
@@ -449,12 +496,12 @@ func printExpert(out io.Writer, view api.ExpertView) error {
 func newExpertPolicyCommand(options *clientOptions) *cobra.Command {
 	var file, kind, insurer, validFrom, validTo string
 	cmd := &cobra.Command{
-		Use:   "policy ID POLICY (--kind KIND --valid-from DATE --valid-to DATE [--insurer NAME] | --file policy.json)",
+		Use:   "policy EXPERT_ID POLICY_ID (--kind KIND --valid-from DATE --valid-to DATE [--insurer NAME] | --file policy.json)",
 		Short: "Add or replace an expert's insurance policy (administrators)",
 		Long: "Add or replace the insurance policy POLICY of the expert ID, from flags or from a JSON file such as\n" +
 			`  {"kind":"medical","insurer":"Allianz Care","validFrom":"2026-01-01","validTo":"2026-12-31"}` + "\n" +
 			"Kinds: medical, evacuation, malicious_acts. Dates are the first and last days of cover.",
-		Args: cobra.ExactArgs(2),
+		Args: namedArgs("EXPERT_ID", "POLICY_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := "/experts/" + url.PathEscape(args[0]) + "/policies/" + url.PathEscape(args[1])
 			var data []byte

@@ -169,8 +169,8 @@ func TestDelegationCommands(t *testing.T) {
 	// Refusals and bad input: a role not held (403), a delegation to oneself (400, by field),
 	// a date that is not one, a missing flag.
 	mustFail(t, []string{"HTTP 403", "finance"}, "delegate", "--to", "finance-2", "--role", "finance", "--until", stamp(time.Hour))
-	mustFail(t, []string{"HTTP 400", "toUser: must be someone else"}, "delegate", "--to", "security-1", "--role", "security", "--until", stamp(time.Hour))
-	mustFail(t, []string{"HTTP 400", "toUser: hr-1 does not hold the security role"}, "delegate", "--to", "hr-1", "--role", "security", "--until", stamp(time.Hour))
+	mustFail(t, []string{"HTTP 400", "--to: must be someone else"}, "delegate", "--to", "security-1", "--role", "security", "--until", stamp(time.Hour))
+	mustFail(t, []string{"HTTP 400", "--to: hr-1 does not hold the security role"}, "delegate", "--to", "hr-1", "--role", "security", "--until", stamp(time.Hour))
 	mustFail(t, []string{"--until", "is not a date"}, "delegate", "--to", "security-3", "--role", "security", "--until", "next week")
 	mustFail(t, []string{"required flag", "until"}, "delegate", "--to", "security-3", "--role", "security")
 
@@ -183,7 +183,7 @@ func TestDelegationCommands(t *testing.T) {
 	}
 	as(t, sys.APIURL, "auditor-1")
 	mustRun(t, []string{id}, "delegations", "--delegator", "security-1", "--role", "security")
-	mustFail(t, []string{"HTTP 400", "role: must be one of"}, "delegations", "--role", "janitor")
+	mustFail(t, []string{"HTTP 400", "--role: must be one of"}, "delegations", "--role", "janitor")
 	mustFail(t, []string{"HTTP 403"}, "delegations", "revoke", id)
 	as(t, sys.APIURL, "office-ke")
 	mustFail(t, []string{"HTTP 403"}, "delegations")
@@ -219,7 +219,7 @@ func TestAdministratorCommands(t *testing.T) {
 	as(t, sys.APIURL, "admin-1")
 	mustRun(t, []string{"task " + task, "assigned to security-1"}, "tasks", "reassign", task, "--to", "security-1", "--comment", "knows the port")
 	mustFail(t, []string{"required flag", "comment"}, "tasks", "reassign", task, "--to", "security-1")
-	mustFail(t, []string{"HTTP 400", "assignee: "}, "tasks", "reassign", task, "--to", "not a user", "--comment", "x")
+	mustFail(t, []string{"HTTP 400", "--to: "}, "tasks", "reassign", task, "--to", "not a user", "--comment", "x")
 	mustFail(t, []string{"HTTP 404"}, "tasks", "reassign", "no-such-task", "--to", "security-1", "--comment", "x")
 
 	// A workflow that waits for a person has nothing to redrive.
@@ -269,7 +269,7 @@ func TestAdministratorCommands(t *testing.T) {
 	}
 	mustRun(t, []string{"policy med-1 of expert exp-cli-1 replaced: medical cover from 2026-01-01 to 2031-12-31"},
 		"experts", "policy", "exp-cli-1", "med-1", "--file", policy)
-	mustFail(t, []string{"HTTP 400", "kind: must be medical"}, "experts", "policy", "exp-cli-1", "den-1", "--kind", "dental", "--valid-from", "2026-01-01", "--valid-to", "2026-12-31")
+	mustFail(t, []string{"HTTP 400", "--kind: must be medical"}, "experts", "policy", "exp-cli-1", "den-1", "--kind", "dental", "--valid-from", "2026-01-01", "--valid-to", "2026-12-31")
 	mustFail(t, []string{"HTTP 404"}, "experts", "policy", "exp-none", "med-1", "--kind", "medical", "--valid-from", "2026-01-01", "--valid-to", "2026-12-31")
 	mustFail(t, []string{"either with --file"}, "experts", "policy", "exp-cli-1", "med-1", "--file", policy, "--kind", "medical")
 

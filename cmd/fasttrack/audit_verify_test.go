@@ -131,7 +131,7 @@ func TestAuditVerifyReportsExactlyTheTamperedItem(t *testing.T) {
 		}
 	}
 	want := audit.StreamOf(waited) + " 5 its content does not match its hash (changed after it was written)"
-	if len(rows) != 1 || rows[0] != want || !strings.HasSuffix(out, ": 1 breaks\n") {
+	if len(rows) != 1 || rows[0] != want || !strings.HasSuffix(out, ": 1 break\n") {
 		t.Fatalf("report:\n%s\nwant exactly the row %q", out, want)
 	}
 
@@ -141,7 +141,7 @@ func TestAuditVerifyReportsExactlyTheTamperedItem(t *testing.T) {
 		report.Breaks[0].Seq != tampered || report.Breaks[0].Stream != audit.StreamOf(waited) || len(report.Streams) != 1 {
 		t.Fatalf("verify --activation --json: %q %v", out, err)
 	}
-	if out, err := run(t, "", "audit", "verify", "--activation", cleared); err != nil || !strings.Contains(out, "checked 1 chains") || !strings.HasSuffix(out, ": 0 breaks\n") {
+	if out, err := run(t, "", "audit", "verify", "--activation", cleared); err != nil || !strings.Contains(out, "checked 1 chain") || !strings.HasSuffix(out, ": 0 breaks\n") {
 		t.Fatalf("verify of the untouched activation: %q %v", out, err)
 	}
 

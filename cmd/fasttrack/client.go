@@ -167,6 +167,8 @@ type problemError struct {
 	Title  string       `json:"title"`
 	Detail string       `json:"detail"`
 	Errors []fieldError `json:"errors"`
+	// flagOf names the flag that gave a field, if one did (see execute).
+	flagOf func(field string) string
 }
 
 type fieldError struct {
@@ -177,18 +179,29 @@ type fieldError struct {
 func (p *problemError) Error() string {
 	var b strings.Builder
 	b.WriteString(p.Title)
-	if p.Detail != "" && p.Detail != p.Title {
+	if p.Detail != "" && !sameWords(p.Detail, p.Title) {
 		b.WriteString(": " + p.Detail)
 	}
 	fmt.Fprintf(&b, " (HTTP %d)", p.Status)
 	for _, e := range p.Errors {
-		if e.Field == "" {
+		field := e.Field
+		if p.flagOf != nil && field != "" {
+			if flag := p.flagOf(field); flag != "" {
+				field = "--" + flag
+			}
+		}
+		if field == "" {
 			b.WriteString("\n  - " + e.Reason)
 		} else {
-			b.WriteString("\n  - " + e.Field + ": " + e.Reason)
+			b.WriteString("\n  - " + field + ": " + e.Reason)
 		}
 	}
 	return b.String()
+}
+
+// sameWords reports whether two sentences say the same, whatever their case and final stop.
+func sameWords(a, b string) bool {
+	return strings.EqualFold(strings.TrimRight(a, ". "), strings.TrimRight(b, ". "))
 }
 
 // client talks to the API.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -21,6 +22,7 @@ import (
 	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/auth"
 	"github.com/fasttrack/fasttrack/shared/domain"
+	"github.com/fasttrack/fasttrack/shared/seed"
 )
 
 // addClientCommands adds the commands that talk to the API over HTTP (local or deployed alike)
@@ -31,7 +33,7 @@ func addClientCommands(root *cobra.Command) {
 		newTokenCommand(options), newLoginCommand(options), newActivateCommand(options), newActivationsCommand(options),
 		newTasksCommand(options), newDecideCommand(options), newHistoryCommand(options), newAuditCommand(options),
 		newFundCommand(options), newDelegateCommand(options), newDelegationsCommand(options), newMetricsCommand(options),
-		newExpertsCommand(options),
+		newExpertsCommand(options), newWhoAmICommand(options),
 	}
 	for _, cmd := range commands {
 		options.register(cmd)
@@ -127,7 +129,20 @@ func localToken(cmd *cobra.Command, options *clientOptions, user string) (auth.T
 	if errors.As(err, &p) && p.Status == http.StatusNotFound && p.Detail == "no such resource" {
 		return answer, "", fmt.Errorf("%s has no local token endpoint: tokens of a deployed stage come from Cognito; pass --token or set $%s", c.base, envToken)
 	}
+	if errors.As(err, &p) && p.Status == http.StatusNotFound {
+		return answer, "", fmt.Errorf("%w\nthe demo users are %s", err, strings.Join(demoUserIDs(), ", "))
+	}
 	return answer, c.base, err
+}
+
+// demoUserIDs lists the demo accounts `fasttrack local` seeds.
+func demoUserIDs() []string {
+	users := seed.DemoUsers()
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	return ids
 }
 
 func newTokenCommand(options *clientOptions) *cobra.Command {
@@ -136,7 +151,7 @@ func newTokenCommand(options *clientOptions) *cobra.Command {
 		Short: "Print a bearer token for a demo user of the running local system",
 		Long: "Asks the running `fasttrack local` (POST /local/token, answered on loopback only) for a token of a demo user, " +
 			"such as office-ke, security-1, finance-1, auditor-1 or admin-1. Use it as\n  export FASTTRACK_TOKEN=$(fasttrack token office-ke)",
-		Args: cobra.ExactArgs(1),
+		Args: namedArgs("USER"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			answer, _, err := localToken(cmd, options, args[0])
 			if err != nil {
@@ -152,7 +167,7 @@ func newLoginCommand(options *clientOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "login USER",
 		Short: "Sign in as a demo user of the running local system; later commands use the saved token",
-		Args:  cobra.ExactArgs(1),
+		Args:  namedArgs("USER"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			answer, base, err := localToken(cmd, options, args[0])
 			if err != nil {
@@ -168,7 +183,68 @@ func newLoginCommand(options *clientOptions) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "signed in as %s (%s%s) at %s until %s; saved in %s\n", args[0], strings.Join(roles, ", "),
 				officeNote(answer.User.Office), base, answer.ExpiresAt.Local().Format(time.RFC3339), path)
+			// The environment's token comes before the saved one: say so, or every later
+			// command would still act as whoever that token names.
+			if os.Getenv(envToken) != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: $%s is set and is used before the saved login, so the client commands do not act as %s "+
+					"until you run `unset %s`\n", envToken, args[0], envToken)
+			}
 			return nil
+		},
+	}
+}
+
+// tokenSource says where the client commands' token comes from, in the order bearer reads them.
+func (o *clientOptions) tokenSource() string {
+	switch {
+	case o.token != "":
+		return "--token"
+	case os.Getenv(envToken) != "":
+		return "$" + envToken
+	}
+	c, err := readCredentials()
+	if err != nil || c.Token == "" {
+		return ""
+	}
+	if c.User == "" {
+		return "saved by `fasttrack config set token`"
+	}
+	return fmt.Sprintf("saved by `fasttrack login %s`, valid until %s", c.User, c.ExpiresAt.Local().Format(time.RFC3339))
+}
+
+func newWhoAmICommand(options *clientOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "whoami",
+		Short: "Who the client commands act as: your user, roles and office, the API, and what you may do",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var me api.Me
+			return options.request(cmd, http.MethodGet, "/me", nil, &me, func() error {
+				base, _ := options.apiURL()
+				roles := make([]string, len(me.Roles))
+				for i, r := range me.Roles {
+					roles[i] = string(r)
+				}
+				may := make([]string, 0, len(me.Permissions))
+				for action, scope := range me.Permissions {
+					may = append(may, fmt.Sprintf("%s (%s)", action, scope))
+				}
+				slices.Sort(may)
+				w := table(cmd.OutOrStdout())
+				fmt.Fprintf(w, "User\t%s\n", me.ID)
+				fmt.Fprintf(w, "Roles\t%s\n", strings.Join(roles, ", "))
+				fmt.Fprintf(w, "Office\t%s\n", orDash(me.Office))
+				fmt.Fprintf(w, "API\t%s\n", base)
+				fmt.Fprintf(w, "Token\t%s\n", orDash(options.tokenSource()))
+				for i, m := range may {
+					label := ""
+					if i == 0 {
+						label = "May"
+					}
+					fmt.Fprintf(w, "%s\t%s\n", label, m)
+				}
+				return w.Flush()
+			})
 		},
 	}
 }
@@ -184,7 +260,7 @@ func newConfigSetCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "set api|token VALUE",
 		Short: "Save the API URL or a bearer token for the client commands",
-		Args:  cobra.ExactArgs(2),
+		Args:  namedArgs("api|token", "VALUE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := readCredentials()
 			if err != nil {
@@ -227,13 +303,7 @@ func newActivateCommand(options *clientOptions) *cobra.Command {
 			if file == "" {
 				return errors.New("-f request.json is required (- reads standard input)")
 			}
-			var data []byte
-			var err error
-			if file == "-" {
-				data, err = io.ReadAll(io.LimitReader(cmd.InOrStdin(), api.MaxBodyBytes+1))
-			} else {
-				data, err = os.ReadFile(file)
-			}
+			data, err := readBodyFile(cmd, file)
 			if err != nil {
 				return err
 			}
@@ -282,12 +352,25 @@ func newActivateCommand(options *clientOptions) *cobra.Command {
 }
 
 func newActivationsCommand(options *clientOptions) *cobra.Command {
-	var status, country, crisisType, office string
+	var status, country, crisisType, office, createdAfter, createdBefore string
 	var pages paging
 	list := func(cmd *cobra.Command, _ []string) error {
-		query := pages.query(filters(map[string]string{"status": status, "country": country, "crisisType": crisisType, "office": office}))
+		after, err := optionalWhen("created-after", createdAfter)
+		if err != nil {
+			return err
+		}
+		before, err := optionalWhen("created-before", createdBefore)
+		if err != nil {
+			return err
+		}
+		query := pages.query(filters(map[string]string{"status": status, "country": country, "crisisType": crisisType, "office": office,
+			"createdAfter": after, "createdBefore": before}))
 		var page api.ActivationList
 		return options.request(cmd, http.MethodGet, "/activations?"+query.Encode(), nil, &page, func() error {
+			if len(page.Items) == 0 && page.Next == "" {
+				fmt.Fprintln(cmd.OutOrStdout(), "no activations")
+				return nil
+			}
 			w := table(cmd.OutOrStdout())
 			fmt.Fprintln(w, "ID\tSTATUS\tOFFICE\tCOUNTRY\tDUTY STATION\tCRISIS\tAMOUNT\tPRIORITY\tCREATED")
 			for _, a := range page.Items {
@@ -298,7 +381,7 @@ func newActivationsCommand(options *clientOptions) *cobra.Command {
 		})
 	}
 	cmd := &cobra.Command{
-		Use:   "activations [list|show ID|cancel ID|redrive ID]",
+		Use:   "activations [list|show ACTIVATION_ID|cancel ACTIVATION_ID|redrive ACTIVATION_ID]",
 		Short: "List, show, cancel or redrive activations",
 		Args:  cobra.NoArgs,
 		RunE:  list,
@@ -309,12 +392,14 @@ func newActivationsCommand(options *clientOptions) *cobra.Command {
 		c.Flags().StringVar(&country, "country", "", "only this country (ISO code)")
 		c.Flags().StringVar(&crisisType, "crisis-type", "", "only this crisis type")
 		c.Flags().StringVar(&office, "office", "", "only this office (central roles)")
+		c.Flags().StringVar(&createdAfter, "created-after", "", "only activations created from this day (2026-11-01) or time (RFC 3339)")
+		c.Flags().StringVar(&createdBefore, "created-before", "", "only activations created before this day or time")
 		pages.register(c)
 	}
 	show := &cobra.Command{
-		Use: "show ID", Short: "Show one activation", Args: cobra.ExactArgs(1),
+		Use: "show ACTIVATION_ID", Short: "Show one activation: its status, steps, deployments and workflow", Args: namedArgs("ACTIVATION_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var a domain.Activation
+			var a api.ActivationView
 			return options.request(cmd, http.MethodGet, "/activations/"+url.PathEscape(args[0]), nil, &a, func() error {
 				printActivation(cmd.OutOrStdout(), a)
 				return nil
@@ -323,7 +408,7 @@ func newActivationsCommand(options *clientOptions) *cobra.Command {
 	}
 	var reason string
 	cancel := &cobra.Command{
-		Use: "cancel ID", Short: "Cancel an activation of your office; compensation releases what was reserved", Args: cobra.ExactArgs(1),
+		Use: "cancel ACTIVATION_ID", Short: "Cancel an activation of your office; compensation releases what was reserved", Args: namedArgs("ACTIVATION_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var a domain.Activation
 			path := "/activations/" + url.PathEscape(args[0]) + "/cancel"
@@ -345,11 +430,15 @@ func statusOf(a domain.Activation) string {
 	return string(a.Status)
 }
 
-func printActivation(w io.Writer, a domain.Activation) {
+func printActivation(w io.Writer, view api.ActivationView) {
+	a := view.Activation
 	t := table(w)
 	row := func(k, v string) { fmt.Fprintf(t, "%s\t%s\n", k, v) }
 	row("ID", a.ID)
 	row("Status", statusOf(a))
+	if view.Workflow != nil {
+		row("Workflow", workflowPhrase(a.ID, *view.Workflow))
+	}
 	row("Office", a.Office)
 	row("Requested by", a.RequestedBy)
 	row("Country / duty station", fmt.Sprintf("%s / %s (security level %d)", a.Country, a.DutyStation, a.SecurityLevel))
@@ -374,22 +463,47 @@ func printActivation(w io.Writer, a domain.Activation) {
 	_ = t.Flush()
 }
 
+// workflowPhrase says where an activation's workflow stands, and for one that stopped on a
+// failure, that nothing is lost and how it goes on.
+func workflowPhrase(id string, w api.WorkflowStatus) string {
+	text := w.Status
+	if w.Error != "" {
+		text += " (" + w.Error + ")"
+	}
+	if w.RedriveCount > 0 {
+		text += fmt.Sprintf(", redriven %s", plural(w.RedriveCount, "time", "times"))
+	}
+	if w.Stalled {
+		text += "; stopped on a failure with nothing undone: an administrator resumes it with `fasttrack activations redrive " + id +
+			"`, or the office cancels it"
+	}
+	return text
+}
+
 func newTasksCommand(options *clientOptions) *cobra.Command {
 	var status, country, crisisType, dueBefore, role string
 	var pages paging
 	cmd := &cobra.Command{
-		Use:   "tasks [reassign TASK]",
+		Use:   "tasks [reassign TASK_ID]",
 		Short: "Your approval inbox: open tasks first, by priority and deadline; reassign one (administrators)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			query := pages.query(filters(map[string]string{"status": status, "country": country, "crisisType": crisisType, "dueBefore": dueBefore, "role": role}))
+			due, err := optionalWhen("due-before", dueBefore)
+			if err != nil {
+				return err
+			}
+			query := pages.query(filters(map[string]string{"status": status, "country": country, "crisisType": crisisType, "dueBefore": due, "role": role}))
 			var page api.TaskList
 			return options.request(cmd, http.MethodGet, "/tasks?"+query.Encode(), nil, &page, func() error {
+				if len(page.Items) == 0 && page.Next == "" {
+					fmt.Fprintln(cmd.OutOrStdout(), "no tasks")
+					return nil
+				}
 				w := table(cmd.OutOrStdout())
-				fmt.Fprintln(w, "TASK\tSTATUS\tROLE\tKIND\tACTIVATION\tCOUNTRY\tAMOUNT\tPRIORITY\tDEADLINE\tTIME LEFT")
+				fmt.Fprintln(w, "TASK\tSTATUS\tROLE\tKIND\tACTIVATION\tCOUNTRY\tAMOUNT\tPRIORITY\tASSIGNEE\tDEADLINE\tTIME LEFT")
 				for _, t := range page.Items {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", t.ID, t.Status, t.Role, t.Kind, t.ActivationID, t.Summary.Country,
-						t.Summary.Amount, t.Priority, t.Deadline.Local().Format("2006-01-02 15:04"), timeLeft(t.TimeLeftSeconds))
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", t.ID, t.Status, t.Role, t.Kind, t.ActivationID, t.Summary.Country,
+						t.Summary.Amount, t.Priority, orDash(t.Assignee), t.Deadline.Local().Format("2006-01-02 15:04"), taskTimeLeft(t))
 				}
 				return endPage(cmd, w, page.Next)
 			})
@@ -398,26 +512,69 @@ func newTasksCommand(options *clientOptions) *cobra.Command {
 	cmd.Flags().StringVar(&status, "status", "", "only this status (OPEN, DECIDED, ESCALATED, EXPIRED)")
 	cmd.Flags().StringVar(&country, "country", "", "only this country")
 	cmd.Flags().StringVar(&crisisType, "crisis-type", "", "only this crisis type")
-	cmd.Flags().StringVar(&dueBefore, "due-before", "", "only tasks due before this time (RFC 3339)")
+	cmd.Flags().StringVar(&dueBefore, "due-before", "", "only tasks due before this day (2026-12-01, midnight local time), time (RFC 3339) or now")
 	cmd.Flags().StringVar(&role, "role", "", "only this one of your roles")
 	pages.register(cmd)
 	cmd.AddCommand(newTaskReassignCommand(options))
 	return cmd
 }
 
-func timeLeft(seconds int64) string {
-	if seconds < 0 {
-		return "overdue " + (time.Duration(-seconds) * time.Second).String()
+// taskTimeLeft is the time until an open task's deadline, or how long it is overdue; a task
+// that is no longer open has no time left to count ("-").
+func taskTimeLeft(t api.TaskView) string {
+	if t.Status != domain.TaskOpen {
+		return "-"
 	}
-	return (time.Duration(seconds) * time.Second).String()
+	return timeLeft(t.TimeLeftSeconds)
+}
+
+// timeLeft writes a number of seconds in hours and minutes (seconds under a minute).
+func timeLeft(seconds int64) string {
+	prefix := ""
+	if seconds < 0 {
+		prefix, seconds = "overdue ", -seconds
+	}
+	d := time.Duration(seconds) * time.Second
+	if d >= time.Minute {
+		d = d.Truncate(time.Minute)
+	}
+	text := d.String()
+	if strings.HasSuffix(text, "m0s") {
+		text = strings.TrimSuffix(text, "0s")
+	}
+	return prefix + text
+}
+
+// orDash writes "-" for an empty cell.
+func orDash(text string) string {
+	if text == "" {
+		return "-"
+	}
+	return text
+}
+
+// optionalWhen reads an optional time flag (a day, an RFC 3339 time or now) as RFC 3339 for a
+// query; empty stays empty.
+func optionalWhen(flag, text string) (string, error) {
+	if strings.TrimSpace(text) == "" {
+		return "", nil
+	}
+	t, err := parseWhen(flag, text, time.Now())
+	if err != nil {
+		return "", err
+	}
+	return t.UTC().Format(time.RFC3339), nil
 }
 
 func newDecideCommand(options *clientOptions) *cobra.Command {
 	var comment string
 	cmd := &cobra.Command{
-		Use:   "decide TASK approve|reject",
-		Short: "Approve or reject a task of your role (a rejection needs --comment)",
-		Args:  cobra.ExactArgs(2),
+		Use:   "decide TASK_ID approve|reject",
+		Short: "Approve or reject a task of your role (a rejection, and a level-6 override, need --comment)",
+		Long: "Approve or reject the open task TASK_ID (as `fasttrack tasks` lists it), in the task's role or as the\n" +
+			"delegate of someone who holds it. A rejection needs --comment (why), and so does the approval of a\n" +
+			"security override (kind security_override, a level-6 duty station): the written justification.",
+		Args: namedArgs("TASK_ID", "approve|reject"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if args[1] != "approve" && args[1] != "reject" {
 				return fmt.Errorf("the decision is approve or reject, not %q", args[1])
@@ -425,47 +582,117 @@ func newDecideCommand(options *clientOptions) *cobra.Command {
 			var task api.TaskView
 			body := api.DecisionRequest{Decision: domain.Outcome(args[1]), Comment: comment}
 			return options.request(cmd, http.MethodPost, "/tasks/"+url.PathEscape(args[0])+"/decision", body, &task, func() error {
-				fmt.Fprintf(cmd.OutOrStdout(), "task %s (%s, activation %s): %sd by %s\n", task.ID, task.Kind, task.ActivationID, args[1], task.Decision.ActorID)
+				fmt.Fprintf(cmd.OutOrStdout(), "task %s (%s, activation %s): %s\n", task.ID, task.Kind, task.ActivationID, decisionPhrase(args[1], task.Decision))
 				return nil
 			})
 		},
 	}
-	cmd.Flags().StringVar(&comment, "comment", "", "why (required to reject)")
+	cmd.Flags().StringVar(&comment, "comment", "", "why (required to reject, and to approve a security override)")
 	return cmd
 }
 
+// decisionPhrase says what was decided and by whom, and on whose behalf for a delegate.
+func decisionPhrase(outcome string, decision *domain.Decision) string {
+	phrase := "approved"
+	if outcome == string(domain.Reject) {
+		phrase = "rejected"
+	}
+	if decision == nil {
+		return phrase
+	}
+	phrase += " by " + decision.ActorID
+	if decision.OnBehalfOf != "" {
+		phrase += " on behalf of " + decision.OnBehalfOf
+	}
+	return phrase
+}
+
 func newHistoryCommand(options *clientOptions) *cobra.Command {
-	return &cobra.Command{
-		Use:   "history ID",
+	var source string
+	cmd := &cobra.Command{
+		Use:   "history ACTIVATION_ID",
 		Short: "An activation's timeline: the workflow's events and the audit trail, with who and when",
-		Args:  cobra.ExactArgs(1),
+		Long: "An activation's timeline in time order: the audit trail (who decided what, the money and the bookings,\n" +
+			"kept for years) and the workflow's own events (each state entered and left, while the workflow\n" +
+			"service keeps them). --source audit shows the audit trail only. WHAT sums up each event; --json\n" +
+			"prints all of it.",
+		Args: namedArgs("ACTIVATION_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if source != "" && source != "audit" && source != "workflow" {
+				return fmt.Errorf("--source is audit or workflow, not %q", source)
+			}
 			var history api.History
 			return options.request(cmd, http.MethodGet, "/activations/"+url.PathEscape(args[0])+"/history", nil, &history, func() error {
 				w := table(cmd.OutOrStdout())
-				fmt.Fprintln(w, "TIME\tSOURCE\tEVENT\tSTEP\tWHO")
+				fmt.Fprintln(w, "TIME\tSOURCE\tEVENT\tSTEP\tWHO\tWHAT")
 				for _, e := range history.Items {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05.000"), e.Source, e.Type, e.Step, e.Actor)
+					if source != "" && e.Source != source {
+						continue
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05.000"), e.Source, e.Type, e.Step, e.Actor,
+						describeHistoryEvent(e, args[0]))
 				}
 				return w.Flush()
 			})
 		},
 	}
+	cmd.Flags().StringVar(&source, "source", "", "only the audit trail (audit) or the workflow's events (workflow)")
+	return cmd
+}
+
+// describeHistoryEvent sums up a timeline entry of the activation: an audit event by what it
+// acted on and its change, a workflow event by its error, if any.
+func describeHistoryEvent(e api.HistoryEvent, activationID string) string {
+	detail, _ := e.Detail.(map[string]any)
+	if e.Source != "audit" {
+		return describeWorkflowEvent(detail)
+	}
+	raw := func(key string) json.RawMessage {
+		if detail[key] == nil {
+			return nil
+		}
+		data, _ := json.Marshal(detail[key])
+		return data
+	}
+	what := describeChange(e.Type, raw("before"), raw("after"))
+	// A task's id begins with its activation's, which the timeline is about.
+	subject := strings.TrimPrefix(text(detail, "subject"), activationID+".")
+	if subject != "" && !strings.Contains(what, subject) && e.Type != audit.ActionStepCompleted && e.Type != audit.ActionActivationRequested {
+		what = clip(subject + ": " + what)
+	}
+	return what
 }
 
 func newAuditCommand(options *clientOptions) *cobra.Command {
 	var activation, actor, country, action, from, to, format, output string
 	var pages paging
-	auditFilters := func() url.Values {
-		return filters(map[string]string{"activationId": activation, "actor": actor, "country": country, "action": action, "from": from, "to": to})
+	auditFilters := func() (url.Values, error) {
+		start, err := optionalWhen("from", from)
+		if err != nil {
+			return nil, err
+		}
+		end, err := optionalWhen("to", to)
+		if err != nil {
+			return nil, err
+		}
+		return filters(map[string]string{"activationId": activation, "actor": actor, "country": country, "action": action, "from": start, "to": end}), nil
 	}
 	search := func(cmd *cobra.Command, _ []string) error {
+		query, err := auditFilters()
+		if err != nil {
+			return err
+		}
 		var page api.AuditList
-		return options.request(cmd, http.MethodGet, "/audit?"+pages.query(auditFilters()).Encode(), nil, &page, func() error {
+		return options.request(cmd, http.MethodGet, "/audit?"+pages.query(query).Encode(), nil, &page, func() error {
+			if len(page.Items) == 0 && page.Next == "" {
+				fmt.Fprintln(cmd.OutOrStdout(), "no audit events")
+				return nil
+			}
 			w := table(cmd.OutOrStdout())
-			fmt.Fprintln(w, "TIME\tACTION\tWHO\tROLE\tACTIVATION\tSUBJECT")
+			fmt.Fprintln(w, "TIME\tACTION\tWHO\tROLE\tACTIVATION\tSUBJECT\tWHAT")
 			for _, e := range page.Items {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05"), e.Action, e.Actor, e.Role, e.ActivationID, e.Subject)
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05"), e.Action, e.Actor, e.Role,
+					orDash(e.ActivationID), orDash(e.Subject), describeChange(e.Action, e.Before, e.After))
 			}
 			return endPage(cmd, w, page.Next)
 		})
@@ -475,8 +702,8 @@ func newAuditCommand(options *clientOptions) *cobra.Command {
 		c.Flags().StringVar(&actor, "actor", "", "only this person")
 		c.Flags().StringVar(&country, "country", "", "only this country")
 		c.Flags().StringVar(&action, "action", "", "only this action, such as task.decided")
-		c.Flags().StringVar(&from, "from", "", "from this time (RFC 3339)")
-		c.Flags().StringVar(&to, "to", "", "until this time (RFC 3339)")
+		c.Flags().StringVar(&from, "from", "", "from this day (2026-11-01, midnight local time), time (RFC 3339) or now")
+		c.Flags().StringVar(&to, "to", "", "until this day, time or now")
 	}
 	cmd := &cobra.Command{Use: "audit [search|export|verify]", Short: "Search, export or verify the audit trail (auditors, admins)", Args: cobra.NoArgs, RunE: search}
 	searchCommand := &cobra.Command{Use: "search", Short: "Search the audit trail", Args: cobra.NoArgs, RunE: search}
@@ -490,11 +717,14 @@ func newAuditCommand(options *clientOptions) *cobra.Command {
 			if format != "jsonl" && format != "csv" {
 				return fmt.Errorf("--format is jsonl or csv, not %q", format)
 			}
+			query, err := auditFilters()
+			if err != nil {
+				return err
+			}
 			c, err := options.client(true)
 			if err != nil {
 				return err
 			}
-			query := auditFilters()
 			query.Set("format", format)
 			data, _, _, err := c.call(cmd.Context(), http.MethodGet, "/audit/export?"+query.Encode(), nil, nil)
 			if err != nil {
@@ -529,7 +759,7 @@ func newAuditVerifyCommand(options *clientOptions) *cobra.Command {
 	var activation string
 	var limit int
 	cmd := &cobra.Command{
-		Use:   "verify [--activation ID]",
+		Use:   "verify [--activation ACTIVATION_ID]",
 		Short: "Check the audit trail's hash chains and report every break (auditors, admins)",
 		Long: "Check the audit trail's hash chains through the API and report every event that breaks one: its stream\n" +
 			"(ACT#<activation> or SYSTEM), its sequence number and what is wrong. Exits non-zero on a break.",
@@ -585,10 +815,11 @@ func newAuditVerifyCommand(options *clientOptions) *cobra.Command {
 				if err := w.Flush(); err != nil {
 					return err
 				}
-				fmt.Fprintf(out, "checked %d chains, %d events: %d breaks\n", len(total.Streams), total.Events, len(total.Breaks))
+				fmt.Fprintf(out, "checked %s, %s: %s\n", plural(len(total.Streams), "chain", "chains"), plural(total.Events, "event", "events"),
+					plural(len(total.Breaks), "break", "breaks"))
 			}
 			if len(total.Breaks) > 0 {
-				return fmt.Errorf("%w: %d events break their chain", errAuditBroken, len(total.Breaks))
+				return fmt.Errorf("%w: %s their chain", errAuditBroken, plural(len(total.Breaks), "event breaks", "events break"))
 			}
 			return nil
 		},
@@ -617,6 +848,9 @@ func newFundCommand(options *clientOptions) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if currency == "" {
 				currency = "USD"
+			}
+			if strings.TrimSpace(amount) == "" {
+				return errors.New("--amount is required: the contribution in the currency's units, such as 250000.00")
 			}
 			value, err := parseAmount(amount, currency)
 			if err != nil {
@@ -661,8 +895,13 @@ func printFund(out io.Writer, fund api.FundView) error {
 		m := func(v int64) string { return domain.Money{Value: v, Currency: b.Currency}.String() }
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", b.Currency, m(b.Available), m(b.Reserved), m(b.Released), m(b.Contributed))
 	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
 	if len(fund.Ledger) > 0 {
-		fmt.Fprintln(w, "\nLATEST ENTRIES\tKIND\tAMOUNT\tACTIVATION / REFERENCE\tBY")
+		fmt.Fprintln(out, "\nLatest ledger entries")
+		w = table(out)
+		fmt.Fprintln(w, "TIME\tKIND\tAMOUNT\tACTIVATION / REFERENCE\tBY")
 		for _, e := range fund.Ledger {
 			ref := e.ActivationID
 			if ref == "" {

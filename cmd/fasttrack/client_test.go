@@ -49,7 +49,7 @@ func run(t *testing.T, stdin string, args ...string) (string, error) {
 	root.SetErr(&out)
 	root.SetIn(strings.NewReader(stdin))
 	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
+	err := execute(context.Background(), root)
 	return out.String(), err
 }
 

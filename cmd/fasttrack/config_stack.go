@@ -129,6 +129,10 @@ func readStackConfig(ctx context.Context, client stackDescriber, stack, stage st
 		if errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationError" && strings.Contains(apiErr.ErrorMessage(), "does not exist") {
 			return ClientConfig{}, fmt.Errorf("stack %s does not exist in this account and region: deploy it with `make deploy STAGE=%s`, or pass --region", stack, stage)
 		}
+		if strings.Contains(err.Error(), "get credentials") {
+			return ClientConfig{}, fmt.Errorf("no AWS credentials were found to read stack %s: choose them with --profile or AWS_PROFILE "+
+				"(or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); the local system needs none, only a deployed stage does: %w", stack, err)
+		}
 		return ClientConfig{}, fmt.Errorf("describing stack %s: %w", stack, err)
 	}
 	if len(answer.Stacks) != 1 {

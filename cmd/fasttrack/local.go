@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,6 +43,9 @@ func newLocalCommand() *cobra.Command {
 				Console: func(*localstack.System) (http.Handler, error) {
 					return console.Handler(console.WithRules(rules)), nil
 				}})
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return fmt.Errorf("%w\nanother program (perhaps another `fasttrack local`) serves there: stop it, or choose another address with --addr (make run ADDR=127.0.0.1:9090)", err)
+			}
 			if err != nil {
 				return err
 			}
@@ -80,8 +85,9 @@ func printBanner(out io.Writer, s *localstack.System, took time.Duration) {
 		}
 		fmt.Fprintf(out, "  %-11s %-18s %-4s %s\n", account.ID, strings.Join(roles, ","), account.Office, account.DisplayName)
 	}
-	fmt.Fprintf(out, "\nGet a token:  export FASTTRACK_TOKEN=$(go run ./cmd/fasttrack token office-ke --api %s)\n", s.APIURL)
-	fmt.Fprintf(out, "Then:         curl -H \"Authorization: Bearer $FASTTRACK_TOKEN\" %s/activations\n", s.APIURL)
+	fmt.Fprintf(out, "\nSign in:   go run ./cmd/fasttrack login office-ke --api %s   (later commands use it; `whoami` says who you are)\n", s.APIURL)
+	fmt.Fprintf(out, "With curl: TOKEN=$(go run ./cmd/fasttrack token office-ke --api %s)\n", s.APIURL)
+	fmt.Fprintf(out, "           curl -H \"Authorization: Bearer $TOKEN\" %s/activations\n", s.APIURL)
 	fmt.Fprintln(out, "Press Ctrl-C to stop.")
 }
 

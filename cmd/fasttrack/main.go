@@ -15,7 +15,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := newRootCommand().ExecuteContext(ctx); err != nil {
+	if err := execute(ctx, newRootCommand()); err != nil {
 		fmt.Fprintln(os.Stderr, "fasttrack:", err)
 		os.Exit(1)
 	}
