@@ -124,7 +124,8 @@ type Reference interface {
 
 // Directory tells who a person is: their roles and office, by the id delegations and
 // reassignments name (auth.Principal.Actor). On one machine it is the stored accounts
-// (auth.AccountDirectory), on AWS the Cognito user pool (auth.CognitoDirectory).
+// (auth.AccountDirectory), on AWS the Cognito user pool (auth.CognitoDirectory) behind a cache
+// (auth.CachedDirectory).
 type Directory interface {
 	// Person returns the person with that id; a not_found error (domain.CodeNotFound) whose
 	// message says in words why ("finance-9 is not a user") if there is none. The account's ID
@@ -136,6 +137,7 @@ type Directory interface {
 var (
 	_ Directory = auth.AccountDirectory{}
 	_ Directory = (*auth.CognitoDirectory)(nil)
+	_ Directory = (*auth.CachedDirectory)(nil)
 )
 
 // The store satisfies every store-side interface as it is.

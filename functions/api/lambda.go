@@ -33,7 +33,7 @@ var apiTables = []string{tables.Activations, tables.Idempotency, tables.Tasks, t
 // NewLambda builds the api function's Lambda handler from the deployment's environment (the
 // registry's constructor hook): the store on the deployment's tables, the Step Functions client,
 // a verifier of the user pool's tokens (issuer, audience, JWKS URL), and the user pool as the
-// directory of people (FASTTRACK_USER_POOL_ID). The HTTP API's JWT
+// directory of people (FASTTRACK_USER_POOL_ID), behind a cache. The HTTP API's JWT
 // authorizer checks the same token first; the function checks it again so that a route deployed
 // without the authorizer is still closed and the local and AWS paths run the same check.
 func NewLambda(_ context.Context, env registry.Env) (any, error) {
@@ -64,7 +64,7 @@ func NewLambda(_ context.Context, env registry.Env) (any, error) {
 	if env.UserPoolID == "" {
 		return nil, fmt.Errorf("api: %s is not set (the user pool that says who people are)", registry.EnvUserPoolID)
 	}
-	directory, err := auth.NewCognitoDirectory(cognitoidentityprovider.NewFromConfig(env.AWS), env.UserPoolID)
+	directory, err := poolDirectory(cognitoidentityprovider.NewFromConfig(env.AWS), env.UserPoolID)
 	if err != nil {
 		return nil, err
 	}
@@ -80,4 +80,15 @@ func NewLambda(_ context.Context, env registry.Env) (any, error) {
 		return nil, err
 	}
 	return LambdaHandler(server), nil
+}
+
+// poolDirectory is the user pool as the directory of people, behind a cache: each person costs
+// the pool two calls, so a warm function answers the people it asked about within the last
+// minute (ten seconds for "not a user") from memory.
+func poolDirectory(client auth.CognitoClient, userPoolID string) (Directory, error) {
+	pool, err := auth.NewCognitoDirectory(client, userPoolID)
+	if err != nil {
+		return nil, err
+	}
+	return auth.NewCachedDirectory(pool, auth.CacheOptions{})
 }
