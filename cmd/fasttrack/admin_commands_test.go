@@ -345,6 +345,9 @@ func TestRedriveCommand(t *testing.T) {
 		}
 		return view.Workflow != nil && view.Workflow.Stalled
 	})
+	// The table says it stopped, that nothing is undone, and how it goes on.
+	mustRun(t, []string{"Workflow", "FAILED", "stopped on a failure with nothing undone", "fasttrack activations redrive " + activation},
+		"activations", "show", activation)
 	as(t, sys.APIURL, "security-1")
 	mustFail(t, []string{"HTTP 403"}, "activations", "redrive", activation)
 	as(t, sys.APIURL, "admin-1")

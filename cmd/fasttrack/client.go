@@ -169,6 +169,8 @@ type problemError struct {
 	Errors []fieldError `json:"errors"`
 	// flagOf names the flag that gave a field, if one did (see execute).
 	flagOf func(field string) string
+	// hint says what to do about it, where the CLI knows better than the API.
+	hint string
 }
 
 type fieldError struct {
@@ -195,6 +197,9 @@ func (p *problemError) Error() string {
 		} else {
 			b.WriteString("\n  - " + field + ": " + e.Reason)
 		}
+	}
+	if p.hint != "" {
+		b.WriteString("\n" + p.hint)
 	}
 	return b.String()
 }
@@ -267,6 +272,10 @@ func (c *client) call(ctx context.Context, method, path string, body any, header
 		if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") && json.Unmarshal(data, &p) == nil && p.Title != "" {
 			if p.Status == 0 {
 				p.Status = resp.StatusCode
+			}
+			if resp.StatusCode == http.StatusUnauthorized {
+				p.hint = "the token is missing, expired, or from another system: sign in again with `fasttrack login USER` " +
+					"(local demo users), or pass a fresh --token"
 			}
 			return nil, resp.Header, resp.StatusCode, &p
 		}

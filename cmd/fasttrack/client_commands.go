@@ -100,7 +100,7 @@ func (p *paging) query(query url.Values) url.Values {
 	if p.cursor != "" {
 		query.Set("cursor", p.cursor)
 	}
-	if p.limit > 0 {
+	if p.limit != 0 { // a negative size goes too, for the API to refuse by name
 		query.Set("limit", strconv.Itoa(p.limit))
 	}
 	return query

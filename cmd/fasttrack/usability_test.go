@@ -58,6 +58,8 @@ func TestNewUserWalkthrough(t *testing.T) {
 	}
 	mustFail(t, []string{"cannot read the request", "no-such.json"}, "activate", "-f", filepath.Join(dir, "no-such.json"))
 	mustRun(t, []string{"no activations"}, "activations")
+	mustFail(t, []string{"HTTP 400", "--limit: "}, "activations", "--limit", "-5")
+	mustFail(t, []string{"HTTP 401", "fasttrack login USER"}, "activations", "--token", "not-a-token")
 
 	// Two requests that wait for security.
 	request := filepath.Join(dir, "port-au-prince.json")
