@@ -10,8 +10,10 @@ LAMBDA_OUT    := bin/lambda/bootstrap
 .PHONY: run test deps lint unit bench build fuzz clean
 
 ## run: install what is missing, start DynamoDB Local, the engine and the API, seed demo data.
+## The binary is built, then run in make's place, so that Ctrl-C stops it without a make error.
 run: deps
-	$(GO) run ./cmd/fasttrack local --addr $(ADDR)
+	$(GO) build -o bin/fasttrack ./cmd/fasttrack
+	exec bin/fasttrack local --addr $(ADDR)
 
 ## test: install what is missing, check formatting and lint, run every test against DynamoDB Local.
 test: deps lint
