@@ -342,7 +342,8 @@ func newActivateCommand(options *clientOptions) *cobra.Command {
 				verb = "already requested (same Idempotency-Key)"
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "activation %s %s: status %s, priority %d, %s to %s, %s\n",
-				a.ID, verb, a.Status, a.Priority, a.Amount, a.DutyStation, a.Country)
+				a.ID, verb, a.Status, a.Priority, amountText(a.Amount), a.DutyStation, a.Country)
+			fmt.Fprintf(cmd.OutOrStdout(), "follow it with: fasttrack activations show %s\n", a.ID)
 			return nil
 		},
 	}
@@ -375,7 +376,7 @@ func newActivationsCommand(options *clientOptions) *cobra.Command {
 			fmt.Fprintln(w, "ID\tSTATUS\tOFFICE\tCOUNTRY\tDUTY STATION\tCRISIS\tAMOUNT\tPRIORITY\tCREATED")
 			for _, a := range page.Items {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", a.ID, statusOf(a), a.Office, a.Country, a.DutyStation, a.CrisisType,
-					a.Amount, a.Priority, a.CreatedAt.Local().Format("2006-01-02 15:04"))
+					amountText(a.Amount), a.Priority, a.CreatedAt.Local().Format("2006-01-02 15:04"))
 			}
 			return endPage(cmd, w, page.Next)
 		})
@@ -443,7 +444,7 @@ func printActivation(w io.Writer, view api.ActivationView) {
 	row("Requested by", a.RequestedBy)
 	row("Country / duty station", fmt.Sprintf("%s / %s (security level %d)", a.Country, a.DutyStation, a.SecurityLevel))
 	row("Crisis", fmt.Sprintf("%s, %s", a.CrisisType, a.Phase))
-	row("Amount", a.Amount.String())
+	row("Amount", amountText(a.Amount))
 	row("Priority", strconv.Itoa(a.Priority))
 	row("People affected", strconv.FormatInt(a.PeopleAffected.Total(), 10))
 	row("Purpose", a.Purpose)
@@ -503,7 +504,7 @@ func newTasksCommand(options *clientOptions) *cobra.Command {
 				fmt.Fprintln(w, "TASK\tSTATUS\tROLE\tKIND\tACTIVATION\tCOUNTRY\tAMOUNT\tPRIORITY\tASSIGNEE\tDEADLINE\tTIME LEFT")
 				for _, t := range page.Items {
 					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", t.ID, t.Status, t.Role, t.Kind, t.ActivationID, t.Summary.Country,
-						t.Summary.Amount, t.Priority, orDash(t.Assignee), t.Deadline.Local().Format("2006-01-02 15:04"), taskTimeLeft(t))
+						amountText(t.Summary.Amount), t.Priority, orDash(t.Assignee), t.Deadline.Local().Format("2006-01-02 15:04"), taskTimeLeft(t))
 				}
 				return endPage(cmd, w, page.Next)
 			})
@@ -873,8 +874,8 @@ func newFundCommand(options *clientOptions) *cobra.Command {
 			if err := jsonUnmarshal(data, &result); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "contributed %s; available now %s\n", domain.Money{Value: result.Entry.Amount, Currency: currency},
-				domain.Money{Value: result.Balance.Available, Currency: currency})
+			fmt.Fprintf(cmd.OutOrStdout(), "contributed %s; available now %s\n", amountText(domain.Money{Value: result.Entry.Amount, Currency: currency}),
+				amountText(domain.Money{Value: result.Balance.Available, Currency: currency}))
 			return nil
 		},
 	}
@@ -892,7 +893,7 @@ func printFund(out io.Writer, fund api.FundView) error {
 	w := table(out)
 	fmt.Fprintln(w, "CURRENCY\tAVAILABLE\tRESERVED\tRELEASED\tCONTRIBUTED")
 	for _, b := range fund.Balances {
-		m := func(v int64) string { return domain.Money{Value: v, Currency: b.Currency}.String() }
+		m := func(v int64) string { return amountText(domain.Money{Value: v, Currency: b.Currency}) }
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", b.Currency, m(b.Available), m(b.Reserved), m(b.Released), m(b.Contributed))
 	}
 	if err := w.Flush(); err != nil {
@@ -907,10 +908,34 @@ func printFund(out io.Writer, fund api.FundView) error {
 			if ref == "" {
 				ref = e.Reference
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.At.Local().Format("2006-01-02 15:04"), e.Kind, domain.Money{Value: e.Amount, Currency: e.Currency}, ref, e.Actor)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.At.Local().Format("2006-01-02 15:04"), e.Kind, amountText(domain.Money{Value: e.Amount, Currency: e.Currency}), ref, e.Actor)
 		}
 	}
 	return w.Flush()
+}
+
+// amountText writes an amount as the tables show it, with its thousands grouped
+// (1,230,000.00 USD), which the API's plain form (1230000.00 USD) is not.
+func amountText(m domain.Money) string {
+	plain := m.String()
+	number, currency, _ := strings.Cut(plain, " ")
+	sign := ""
+	if strings.HasPrefix(number, "-") {
+		sign, number = "-", number[1:]
+	}
+	whole, fraction, hasFraction := strings.Cut(number, ".")
+	var grouped strings.Builder
+	for i, digit := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			grouped.WriteByte(',')
+		}
+		grouped.WriteRune(digit)
+	}
+	text := sign + grouped.String()
+	if hasFraction {
+		text += "." + fraction
+	}
+	return strings.TrimSpace(text + " " + currency)
 }
 
 // parseAmount turns "250000.50" into minor units of the currency, exactly (no floating point).

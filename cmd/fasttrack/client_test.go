@@ -154,7 +154,7 @@ func TestClientCommandsAgainstTheLocalAPI(t *testing.T) {
 		t.Fatalf("audit export: %q %v", out, err)
 	}
 	out, err = run(t, "", "fund")
-	if err != nil || !strings.Contains(out, "2000000.00 USD") {
+	if err != nil || !strings.Contains(out, "2,000,000.00 USD") {
 		t.Fatalf("fund: %q %v", out, err)
 	}
 	out, err = run(t, "", "history", id)
@@ -198,7 +198,7 @@ func TestClientCommandsAgainstTheLocalAPI(t *testing.T) {
 	// An admin's contribution, in major units converted exactly.
 	adminToken, _ := run(t, "", "token", "admin-1", "--api", server.APIURL)
 	out, err = run(t, "", "fund", "contribute", "--amount", "2500.50", "--donor", "Norway", "--token", strings.TrimSpace(adminToken))
-	if err != nil || !strings.Contains(out, "contributed 2500.50 USD; available now 1992500.50 USD") {
+	if err != nil || !strings.Contains(out, "contributed 2,500.50 USD; available now 1,992,500.50 USD") {
 		t.Fatalf("contribute: %q %v", out, err)
 	}
 	if _, err := run(t, "", "tasks"); err == nil || !strings.Contains(err.Error(), "HTTP 403") {

@@ -128,7 +128,7 @@ func money(v any) string {
 	if value < 0 {
 		value = -value
 	}
-	return domain.Money{Value: int64(value), Currency: currency}.String()
+	return amountText(domain.Money{Value: int64(value), Currency: currency})
 }
 
 // scalars writes an object's scalar members as key=value, in key order, for actions with no

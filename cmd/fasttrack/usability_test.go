@@ -249,8 +249,8 @@ func TestDescribeChange(t *testing.T) {
 		{"task.decided", ``, `{"decision":"approve","onBehalfOf":"security-1"}`, `approve on behalf of security-1`},
 		{"activation.status_changed", `{"status":"REQUESTED"}`, `{"status":"IN_PROGRESS"}`, "REQUESTED -> IN_PROGRESS"},
 		{"activation.requested", ``, `{"amount":{"currency":"USD","value":30000000},"dutyStation":"Port-au-Prince","priority":51}`,
-			"300000.00 USD, to Port-au-Prince, priority 51"},
-		{"fund.reversed", ``, `{"amount":30000000,"currency":"USD","delta":30000000,"kind":"REVERSAL"}`, "REVERSAL 300000.00 USD"},
+			"300,000.00 USD, to Port-au-Prince, priority 51"},
+		{"fund.reversed", ``, `{"amount":30000000,"currency":"USD","delta":30000000,"kind":"REVERSAL"}`, "REVERSAL 300,000.00 USD"},
 		{"roster.booked", ``, `{"expert":"staff-01","period":{"start":"2027-01-11","end":"2027-02-24"}}`, "staff-01 2027-01-11 to 2027-02-24"},
 		{"task.reassigned", `{"assignee":""}`, `{"assignee":"security-2","reason":"knows the port"}`, "to security-2: knows the port"},
 		{"step.completed", ``, `{"step":"assess","startedAt":"2026-11-22T20:56:56.035Z","endedAt":"2026-11-22T20:56:56.062Z"}`, "assess in 27ms"},
@@ -281,5 +281,23 @@ func TestConfigFromStackWithoutCredentials(t *testing.T) {
 	_, err := readStackConfig(t.Context(), client, "FastTrack-dev-Stateless", "dev")
 	if err == nil || !strings.Contains(err.Error(), "no AWS credentials were found") || !strings.Contains(err.Error(), "--profile") {
 		t.Fatalf("without credentials: %v", err)
+	}
+}
+
+func TestAmountText(t *testing.T) {
+	for _, tc := range []struct {
+		money domain.Money
+		want  string
+	}{
+		{domain.Money{Value: 123_000_000, Currency: "USD"}, "1,230,000.00 USD"},
+		{domain.Money{Value: 30_000_000, Currency: "USD"}, "300,000.00 USD"},
+		{domain.Money{Value: 99_999, Currency: "USD"}, "999.99 USD"},
+		{domain.Money{Value: 5, Currency: "USD"}, "0.05 USD"},
+		{domain.Money{Value: -250_000_050, Currency: "EUR"}, "-2,500,000.50 EUR"},
+		{domain.Money{Value: 1_000_000, Currency: "JPY"}, "1,000,000 JPY"},
+	} {
+		if got := amountText(tc.money); got != tc.want {
+			t.Errorf("amountText(%+v) = %q, want %q", tc.money, got, tc.want)
+		}
 	}
 }
