@@ -94,9 +94,9 @@ func newDelegateCommand(options *clientOptions) *cobra.Command {
 		Use:   "delegate --to USER --role ROLE [--from DATE] --until DATE [--reason TEXT]",
 		Short: "Let another person of your role decide your tasks for a period (leave, field mission)",
 		Long: "Delegate your tasks of one of your roles to another person of the same role, from --from (default now) until\n" +
-			"--until. Dates are a day (2026-11-01, midnight local time), a time in RFC 3339, or now. Administrators may\n" +
-			"record a delegation for someone else with --delegator. `fasttrack delegations` lists them, and\n" +
-			"`fasttrack delegations revoke ID` ends one early.",
+			"--until. Dates are a day (2026-11-01, midnight local time), a time in RFC 3339, or now: --until 2026-12-15\n" +
+			"ends the delegation as that day begins. Administrators may record a delegation for someone else with\n" +
+			"--delegator. `fasttrack delegations` lists them, and `fasttrack delegations revoke DELEGATION_ID` ends one early.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			now := time.Now()

@@ -149,8 +149,11 @@ func newTokenCommand(options *clientOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "token USER",
 		Short: "Print a bearer token for a demo user of the running local system",
-		Long: "Asks the running `fasttrack local` (POST /local/token, answered on loopback only) for a token of a demo user, " +
-			"such as office-ke, security-1, finance-1, auditor-1 or admin-1. Use it as\n  export FASTTRACK_TOKEN=$(fasttrack token office-ke)",
+		Long: "Asks the running `fasttrack local` (POST /local/token, answered on loopback only) for a token of a demo\n" +
+			"user, such as office-ke, security-1, finance-1, auditor-1 or admin-1, and prints it. For curl:\n" +
+			"  TOKEN=$(fasttrack token office-ke)\n" +
+			"  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8080/activations\n" +
+			"The client commands use `fasttrack login` instead; a token exported as $" + envToken + " would come before it.",
 		Args: namedArgs("USER"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			answer, _, err := localToken(cmd, options, args[0])
@@ -167,7 +170,11 @@ func newLoginCommand(options *clientOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "login USER",
 		Short: "Sign in as a demo user of the running local system; later commands use the saved token",
-		Args:  namedArgs("USER"),
+		Long: "Asks the running `fasttrack local` for a token of the demo user USER and saves it, with the API's\n" +
+			"address, for the client commands (in the user configuration directory, readable by you only), until\n" +
+			"it expires. Give --api once when the system serves elsewhere than " + defaultAPI + ". $" + envToken + "\n" +
+			"and --token come before the saved token; `fasttrack whoami` says who the commands act as.",
+		Args: namedArgs("USER"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			answer, base, err := localToken(cmd, options, args[0])
 			if err != nil {
