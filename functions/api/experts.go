@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -83,7 +84,10 @@ func (s *Server) expertPolicies(r *http.Request, id string) (domain.Expert, Poli
 }
 
 // getExpert handles GET /experts/{id}: whoever may read the roster. The ETag is the expert's
-// version, which PUT /experts/{id} takes in If-Match.
+// version and a digest of the answer (expertViewETag), which PUT /experts/{id} takes in
+// If-Match. A request whose If-None-Match matches it is answered 304 Not Modified, with the ETag
+// and no body, once the caller's right to read and the expert's existence are checked: the
+// client's copy is the answer it would get.
 func (s *Server) getExpert(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
 	if caller.ScopeOf(auth.ReadExperts) == auth.None {
 		return forbidden(auth.ReadExperts)
@@ -102,8 +106,20 @@ func (s *Server) getExpert(w http.ResponseWriter, r *http.Request, caller auth.P
 	if bookings == nil {
 		bookings = []domain.Booking{}
 	}
-	w.Header().Set("ETag", expertETag(expert))
-	return writeJSON(w, http.StatusOK, ExpertView{Expert: expert, Bookings: bookings, Policies: policies})
+	body, err := json.Marshal(ExpertView{Expert: expert, Bookings: bookings, Policies: policies})
+	if err != nil {
+		return fmt.Errorf("encode the expert: %w", err)
+	}
+	etag := expertViewETag(expert.Version, body)
+	w.Header().Set("ETag", etag)
+	if noneMatch(r.Header, etag) {
+		// RFC 9110, 15.4.5: the header fields a 200 would have had that describe caching.
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	writeEncoded(w, http.StatusOK, body)
+	return nil
 }
 
 // listPolicies handles GET /experts/{id}/policies: whoever may read the roster, as the people
@@ -142,9 +158,11 @@ const maxETags = 20
 
 // preconditionOf reads If-Match and If-None-Match. If-None-Match takes only "*" (create
 // only): matching another ETag would need a read before the write, and "*" is what a client
-// adding a new record means. If-Match takes "*", the ETags this API gave ("3") or bare
-// versions (3). A weak ETag never matches in If-Match (RFC 9110, strong comparison), and the
-// API gives none, so one is refused as an error of the client rather than silently failing.
+// adding a new record means. If-Match takes "*", the ETags this API gave (a PUT's "3", a GET's
+// "3-9f86d081884c7d65": the write is conditional on the version, which is what a change of
+// the profile can replace) or bare versions (3). A weak ETag never matches in If-Match (RFC
+// 9110, strong comparison), and the API gives none, so one is refused as an error of the
+// client rather than silently failing.
 func preconditionOf(h http.Header) (precondition, *Problem) {
 	var p precondition
 	invalid := func(field, reason string) (precondition, *Problem) {
@@ -176,8 +194,8 @@ func preconditionOf(h http.Header) (precondition, *Problem) {
 		if len(tag) >= 2 && tag[0] == '"' && tag[len(tag)-1] == '"' {
 			unquoted = tag[1 : len(tag)-1]
 		}
-		version, err := strconv.Atoi(unquoted)
-		if err != nil || version < 0 || strings.HasPrefix(unquoted, "+") {
+		version, ok := versionOfTag(unquoted)
+		if !ok {
 			return invalid("If-Match", `must be "*" or the expert's ETag as given (such as "3"), or their version`)
 		}
 		p.versions = append(p.versions, version)

@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"sync"
 	"testing"
 
@@ -83,7 +85,7 @@ func TestExpertPoliciesAreReadable(t *testing.T) {
 }
 
 // GET /experts/{id} answers the expert, their bookings (cancelled ones included) and their
-// policies, with the expert's version as ETag.
+// policies, with the expert's version and a digest of the answer as ETag.
 func TestGetExpertWithBookingsAndPolicies(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
@@ -106,8 +108,8 @@ func TestGetExpertWithBookingsAndPolicies(t *testing.T) {
 	if view.Expert.ID != "exp-1" || view.Expert.Name != "Amina Odhiambo" || view.Expert.ActiveBookings != 1 || view.Expert.Version != 3 {
 		t.Fatalf("expert %+v", view.Expert)
 	}
-	if etag := resp.Header.Get("ETag"); etag != `"3"` {
-		t.Errorf("ETag %q, want \"3\"", etag)
+	if etag := resp.Header.Get("ETag"); !regexp.MustCompile(`^"3-[0-9a-f]{16}"$`).MatchString(etag) {
+		t.Errorf("ETag %q, want \"3-\" and a digest", etag)
 	}
 	if len(view.Bookings) != 2 || view.Bookings[0].Period.Start != "2026-12-01" || view.Bookings[0].Status != domain.BookingActive ||
 		view.Bookings[1].Status != domain.BookingCancelled {
@@ -248,5 +250,53 @@ func TestIfMatchChangesOnlyTheVersionRead(t *testing.T) {
 	changes := h.auditEvents(audit.ActionExpertChanged)
 	if len(changes) != 4 {
 		t.Fatalf("%d roster changes audited, want 4", len(changes))
+	}
+}
+
+// A client holding GET /experts/{id}'s answer revalidates it with If-None-Match: 304 with the
+// ETag and no body while the answer is the same, 200 with the new answer once anything in it
+// changed, also what does not move the expert's version (a booking confirmed). The 304 comes
+// after the checks a 200 would pass: the caller's role (403) and the expert (404).
+func TestGetExpertRevalidates(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.do("admin-1", http.MethodPut, "/experts/exp-1", expertBody("Amina Odhiambo"), "If-None-Match", "*")
+	booking, err := h.store.Book(ctx, store.BookingRequest{ExpertID: "exp-1", ActivationID: "act-1", Period: domain.PeriodOf("2026-12-01", 5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := h.do("hr-1", http.MethodGet, "/experts/exp-1", nil)
+	etag := first.Header.Get("ETag")
+	if first.Status != http.StatusOK || etag == "" {
+		t.Fatalf("read: %d %q", first.Status, etag)
+	}
+	for _, header := range []string{etag, "W/" + etag, `"1", ` + etag, "*"} {
+		resp := h.do("hr-1", http.MethodGet, "/experts/exp-1", nil, "If-None-Match", header)
+		if resp.Status != http.StatusNotModified || len(resp.Body) != 0 || resp.Header.Get("ETag") != etag || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("If-None-Match %s: %d %q %q", header, resp.Status, resp.Header.Get("ETag"), resp.Body)
+		}
+	}
+	if resp := h.do("hr-1", http.MethodGet, "/experts/exp-1", nil, "If-None-Match", `"1"`); resp.Status != http.StatusOK || !bytes.Equal(resp.Body, first.Body) {
+		t.Fatalf("the version alone: %d %s", resp.Status, resp.Body)
+	}
+	if resp := h.do("security-1", http.MethodGet, "/experts/exp-1", nil, "If-None-Match", etag); resp.Status != http.StatusForbidden {
+		t.Fatalf("security revalidates: %d", resp.Status)
+	}
+	if resp := h.do("hr-1", http.MethodGet, "/experts/exp-9", nil, "If-None-Match", "*"); resp.Status != http.StatusNotFound {
+		t.Fatalf("a missing expert with *: %d", resp.Status)
+	}
+
+	// Confirming the booking changes the answer, not the version.
+	if _, err := h.store.ConfirmBooking(ctx, "exp-1", booking.ID); err != nil {
+		t.Fatal(err)
+	}
+	resp := h.do("hr-1", http.MethodGet, "/experts/exp-1", nil, "If-None-Match", etag)
+	var view api.ExpertView
+	resp.json(t, &view)
+	if resp.Status != http.StatusOK || resp.Header.Get("ETag") == etag || view.Expert.Version != 1 || view.Bookings[0].Status != domain.BookingConfirmed {
+		t.Fatalf("after the confirmation: %d %q %s", resp.Status, resp.Header.Get("ETag"), resp.Body)
+	}
+	if again := h.do("hr-1", http.MethodGet, "/experts/exp-1", nil, "If-None-Match", resp.Header.Get("ETag")); again.Status != http.StatusNotModified {
+		t.Fatalf("the new ETag: %d", again.Status)
 	}
 }

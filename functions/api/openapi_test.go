@@ -21,6 +21,8 @@ type contract struct {
 	doc      map[string]any
 	compiler *jsonschema.Compiler
 	cache    map[string]*jsonschema.Schema
+	// checked are the responses without content that were checked, by location.
+	checked []string
 }
 
 const documentURL = "https://fasttrack.example/openapi.json"
@@ -85,8 +87,23 @@ func (c *contract) validateResponse(method, path string, resp response) {
 		location = strings.TrimPrefix(ref, "#")
 		entry = c.resolve(location)
 	}
-	mediaType := strings.TrimSpace(strings.Split(resp.Header.Get("Content-Type"), ";")[0])
+	// Every header the document gives the response is sent.
+	headers, _ := entry["headers"].(map[string]any)
+	for name := range headers {
+		if resp.Header.Get(name) == "" {
+			c.t.Fatalf("%s %s %d: no %s header, which the document gives it", method, path, resp.Status, name)
+		}
+	}
 	content, _ := entry["content"].(map[string]any)
+	if content == nil {
+		// A response documented without content (304 Not Modified) has no body.
+		if len(resp.Body) != 0 {
+			c.t.Fatalf("%s %s %d: a body the document does not give it: %s", method, path, resp.Status, resp.Body)
+		}
+		c.checked = append(c.checked, location)
+		return
+	}
+	mediaType := strings.TrimSpace(strings.Split(resp.Header.Get("Content-Type"), ";")[0])
 	if _, ok := content[mediaType]; !ok {
 		c.t.Fatalf("%s %s %d: media type %q is not documented", method, path, resp.Status, mediaType)
 	}
@@ -272,7 +289,10 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 	check("admin-1", http.MethodPut, "/experts/{id}", "/experts/exp-1", map[string]any{"name": "N", "employment": "staff", "areas": []string{"gender"}, "languages": []string{"en"}}, "If-None-Match", "*")
 	check("admin-1", http.MethodPut, "/experts/{id}", "/experts/exp-1", map[string]any{"name": "N", "employment": "staff", "areas": []string{"gender"}, "languages": []string{"en"}}, "If-Match", `"0"`)
 	check("admin-1", http.MethodPut, "/experts/{id}", "/experts/exp-new", map[string]any{"name": "N", "employment": "staff", "areas": []string{"gender"}, "languages": []string{"en"}}, "If-None-Match", "*")
-	check("hr-1", http.MethodGet, "/experts/{id}", "/experts/exp-1", nil)
+	expert := check("hr-1", http.MethodGet, "/experts/{id}", "/experts/exp-1", nil)
+	if resp := check("hr-1", http.MethodGet, "/experts/{id}", "/experts/exp-1", nil, "If-None-Match", expert.Header.Get("ETag")); resp.Status != http.StatusNotModified {
+		t.Fatalf("revalidation: %d", resp.Status)
+	}
 	check("hr-1", http.MethodGet, "/experts/{id}", "/experts/exp-none", nil)
 	check("security-1", http.MethodGet, "/experts/{id}", "/experts/exp-1", nil)
 	check("auditor-1", http.MethodGet, "/experts/{id}/policies", "/experts/exp-1/policies", nil)
@@ -305,9 +325,9 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 }
 
 func (c *contract) cacheKeys() []string {
-	keys := make([]string, 0, len(c.cache))
+	keys := make([]string, 0, len(c.cache)+len(c.checked))
 	for k := range c.cache {
 		keys = append(keys, k)
 	}
-	return keys
+	return append(keys, c.checked...)
 }

@@ -194,11 +194,16 @@ func writeJSON(w http.ResponseWriter, status int, body any) error {
 	if err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
+	writeEncoded(w, status, data)
+	return nil
+}
+
+// writeEncoded sends data, a JSON value already encoded, with status.
+func writeEncoded(w http.ResponseWriter, status int, data []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(data, '\n'))
-	return nil
 }
 
 // notFound is the answer for anything the caller may not see, whether or not it exists: a
