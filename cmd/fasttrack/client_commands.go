@@ -492,7 +492,7 @@ func newTasksCommand(options *clientOptions) *cobra.Command {
 	var status, country, crisisType, dueBefore, role string
 	var pages paging
 	cmd := &cobra.Command{
-		Use:   "tasks [reassign TASK_ID]",
+		Use:   "tasks [show TASK_ID|reassign TASK_ID]",
 		Short: "Your approval inbox: open tasks first, by priority and deadline; reassign one (administrators)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -523,7 +523,7 @@ func newTasksCommand(options *clientOptions) *cobra.Command {
 	cmd.Flags().StringVar(&dueBefore, "due-before", "", "only tasks due before this day (2026-12-01, midnight local time), time (RFC 3339) or now")
 	cmd.Flags().StringVar(&role, "role", "", "only this one of your roles")
 	pages.register(cmd)
-	cmd.AddCommand(newTaskReassignCommand(options))
+	cmd.AddCommand(newTaskShowCommand(options), newTaskReassignCommand(options))
 	return cmd
 }
 

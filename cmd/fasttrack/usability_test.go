@@ -80,6 +80,12 @@ func TestNewUserWalkthrough(t *testing.T) {
 		t.Fatalf("the assignee is not shown: %q", line)
 	}
 
+	// An approver reads the request behind a task before deciding it.
+	mustRun(t, []string{"Task", firstTask, "OPEN, ", "Duty station", "Port-au-Prince, HT (security level 4)", "Purpose", "Rubble removal",
+		"Justification", "Floods", "Assigned to", "security-1", "To decide: `fasttrack decide " + firstTask + " approve --comment ...`"},
+		"tasks", "show", firstTask)
+	mustFail(t, []string{"no task task-none in your inbox"}, "tasks", "show", "task-none")
+
 	// security-1 goes on a field mission; the delegate decides on their behalf.
 	as(t, sys.APIURL, "security-1")
 	until := fake.Now().Add(48 * time.Hour).Format(time.RFC3339)
@@ -91,6 +97,10 @@ func TestNewUserWalkthrough(t *testing.T) {
 
 	// A rejection needs a reason, asked for by its flag; then it is recorded with it.
 	as(t, sys.APIURL, "security-1")
+	if out := mustRun(t, []string{"DECIDED", `Decision         approve by security-2 on behalf of security-1 at`, `"Covering the port"`},
+		"tasks", "show", firstTask); strings.Contains(out, "To decide") {
+		t.Fatalf("advice on a decided task:\n%s", out)
+	}
 	mustFail(t, []string{"HTTP 400", "--comment: "}, "decide", secondTask, "reject")
 	mustRun(t, []string{"rejected by security-1"}, "decide", secondTask, "reject", "--comment", "No safe access to the port yet")
 	// A task that is decided has no time left to count.
@@ -298,6 +308,45 @@ func TestAmountText(t *testing.T) {
 	} {
 		if got := amountText(tc.money); got != tc.want {
 			t.Errorf("amountText(%+v) = %q, want %q", tc.money, got, tc.want)
+		}
+	}
+}
+
+// TestTaskAsksAndAdvice reads the details the workflow gives hr's tasks (as the approvals
+// function stores them) and says what deciding each kind does.
+func TestTaskAsksAndAdvice(t *testing.T) {
+	var sourcing, enrolment map[string]any
+	if err := json.Unmarshal([]byte(`{"profile":{"area":"microfinance","index":0},"shortage":{"Error":"NoExpertAvailable",`+
+		`"Cause":"{\"errorMessage\":\"nobody on the roster can take profile 0\",\"errorType\":\"NoExpertAvailable\"}"}}`), &sourcing); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(`{"booking":{"expertId":"consultant-90","expertName":"A. Odhiambo","from":"2026-12-10","to":"2026-12-19"},`+
+		`"missing":{"Error":"InsuranceCoverMissing","Cause":"not JSON: the cause as it is"}}`), &enrolment); err != nil {
+		t.Fatal(err)
+	}
+	if got := taskAsks(sourcing); len(got) != 1 || got[0] != "nobody on the roster can take profile 0" {
+		t.Errorf("sourcing asks %q", got)
+	}
+	if got := taskExpert(sourcing); got != "" {
+		t.Errorf("sourcing expert %q", got)
+	}
+	if got := taskAsks(enrolment); len(got) != 1 || got[0] != "not JSON: the cause as it is" {
+		t.Errorf("enrolment asks %q", got)
+	}
+	if got, want := taskExpert(enrolment), "consultant-90 (A. Odhiambo) booked 2026-12-10 to 2026-12-19"; got != want {
+		t.Errorf("enrolment expert %q, want %q", got, want)
+	}
+	for kind, want := range map[domain.TaskKind]string{
+		domain.KindSecurityClearance:  "clears the deployment",
+		domain.KindSecurityOverride:   "approve --comment JUSTIFICATION",
+		domain.KindFundRelease:        "releases 1,000.00 USD",
+		domain.KindSeniorFundRelease:  "releases 1,000.00 USD",
+		domain.KindExpertSourcing:     "fasttrack experts set EXPERT_ID --create",
+		domain.KindInsuranceEnrolment: "fasttrack experts policy EXPERT_ID",
+	} {
+		task := api.TaskView{ApprovalTask: domain.ApprovalTask{ID: "t-1", Kind: kind, Summary: domain.TaskSummary{Amount: domain.Money{Value: 100_000, Currency: "USD"}}}}
+		if got := taskAdvice(task); !strings.Contains(got, want) || !strings.Contains(got, "fasttrack decide t-1") {
+			t.Errorf("advice for %s: %q, want %q", kind, got, want)
 		}
 	}
 }
