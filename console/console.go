@@ -231,12 +231,9 @@ var auditActions = []string{
 	audit.ActionFundReserved, audit.ActionFundReleased, audit.ActionFundReversed, audit.ActionFundContributed,
 	audit.ActionExpertBooked, audit.ActionBookingCancelled, audit.ActionExpertChanged, audit.ActionPolicyChanged,
 	audit.ActionTaskCreated, audit.ActionTaskDecided, audit.ActionTaskEscalated, audit.ActionTaskExpired,
-	audit.ActionTaskRescheduled, audit.ActionTaskReassigned, audit.ActionDelegationCreated, actionDelegationRevoked, audit.ActionSettingChanged,
+	audit.ActionTaskRescheduled, audit.ActionTaskReassigned, audit.ActionDelegationCreated, audit.ActionDelegationRevoked, audit.ActionSettingChanged,
+	audit.ActionDecisionRefused, audit.ActionReassignRefused, audit.ActionDelegationRefused, audit.ActionDelegationRevokeRefused,
 }
-
-// actionDelegationRevoked is the audit action of a delegation ended early (functions/api names
-// it; the console does not import the API's package for one string).
-const actionDelegationRevoked = "delegation.revoked"
 
 func (s *settings) document(loopback bool) Document {
 	d := Document{

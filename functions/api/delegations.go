@@ -44,7 +44,7 @@ type DelegationList struct {
 }
 
 // ActionDelegationRevoked is the audit action of a delegation ended early.
-const ActionDelegationRevoked = "delegation.revoked"
+const ActionDelegationRevoked = audit.ActionDelegationRevoked
 
 // MaxDelegation is the longest delegation period.
 const MaxDelegation = 180 * 24 * time.Hour

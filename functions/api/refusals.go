@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/auth"
 	"github.com/fasttrack/fasttrack/shared/domain"
 )
@@ -16,11 +17,11 @@ import (
 // without a valid token (401) attempted nothing and are not recorded.
 const (
 	// ActionDelegationRefused is a refused POST /delegations.
-	ActionDelegationRefused = "delegation.refused"
+	ActionDelegationRefused = audit.ActionDelegationRefused
 	// ActionDelegationRevokeRefused is a refused POST /delegations/{id}/revoke.
-	ActionDelegationRevokeRefused = "delegation.revoke_refused"
+	ActionDelegationRevokeRefused = audit.ActionDelegationRevokeRefused
 	// ActionReassignRefused is a refused POST /tasks/{id}/reassign.
-	ActionReassignRefused = "task.reassign_refused"
+	ActionReassignRefused = audit.ActionReassignRefused
 )
 
 // The rules a refused attempt names in its audit event ("rule"), with the reason the caller was

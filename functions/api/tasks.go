@@ -290,7 +290,7 @@ func (s *Server) describeWorkflowOf(r *http.Request, activationID string) (*Work
 
 // ActionDecisionRefused is the audit action of a decision the separation-of-duties policy
 // refused: auditors see who tried what, and which rule stopped it.
-const ActionDecisionRefused = "task.decision_refused"
+const ActionDecisionRefused = audit.ActionDecisionRefused
 
 // refuseDecision records a refused decision in the audit trail and answers 403 with the rule's
 // reason.

@@ -51,8 +51,14 @@ const (
 	ActionTaskRescheduled     = "task.rescheduled"
 	ActionTaskReassigned      = "task.reassigned"
 	ActionDelegationCreated   = "delegation.created"
-	ActionRedrive             = "activation.redriven"
-	ActionSettingChanged      = "setting.changed"
+	ActionDelegationRevoked   = "delegation.revoked"
+	// Attempts the policy refused (403): who tried what, and the rule that stopped it.
+	ActionDecisionRefused         = "task.decision_refused"
+	ActionReassignRefused         = "task.reassign_refused"
+	ActionDelegationRefused       = "delegation.refused"
+	ActionDelegationRevokeRefused = "delegation.revoke_refused"
+	ActionRedrive                 = "activation.redriven"
+	ActionSettingChanged          = "setting.changed"
 )
 
 // Event is one entry of the audit trail.

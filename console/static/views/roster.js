@@ -24,10 +24,14 @@ export async function render(context) {
   let experts = [];
   let next = '';
 
+  // The message shows once the table shows the change, so what it names is on screen.
   const saved = async (message) => {
-    status.textContent = message;
-    announce(message);
-    await load(false);
+    try {
+      await load(false);
+    } finally {
+      status.textContent = message;
+      announce(message);
+    }
   };
   const expertDialog = mayManage ? buildExpertDialog(config, saved) : null;
   const policyDialog = mayManage ? buildPolicyDialog(config, saved) : null;
