@@ -100,9 +100,9 @@ func (h *harness) history(id string, want ...timelineEntry) []api.HistoryEvent {
 	return items
 }
 
-// No expert in the roster matches a profile: an hr sourcing task opens; the administrator adds
-// a matching consultant with their cover through the admin API, hr approves, and the profile is
-// booked with that consultant; the activation goes ACTIVE.
+// No expert in the roster matches a profile: an hr sourcing task opens; hr adds a matching
+// consultant with their cover through the API (the people who source consultants keep the
+// roster), approves, and the profile is booked with that consultant; the activation goes ACTIVE.
 func TestNoExpertMatchesAnHRSourcingTaskAndAConsultantAddedThroughTheAPIIsBooked(t *testing.T) {
 	h := start(t)
 	fundBefore := h.fund()
@@ -127,20 +127,25 @@ func TestNoExpertMatchesAnHRSourcingTaskAndAConsultantAddedThroughTheAPIIsBooked
 		t.Fatalf("while sourcing, status %s, deployments %+v", got.Status, got.Deployments)
 	}
 
-	// hr may not change the roster; the administrator does.
+	// hr sources the consultant and records them and their cover itself; finance may not.
 	consultant := api.ExpertInput{Name: "Irina Volkova", Employment: domain.Consultant,
 		Areas: []domain.Area{domain.EmploymentIntensiveInvestment, domain.SkillsTraining}, Languages: []string{"ru", "en"},
 		Training: domain.SecurityTraining{Level: domain.TrainingAdvanced, Expires: coverUntil}, HomeOffice: "KE"}
-	if status, _ := h.putExpert("hr-1", consultant, "consultant-12"); status != http.StatusForbidden {
-		t.Fatalf("hr adding an expert: %d", status)
+	if status, _ := h.putExpert("finance-1", consultant, "consultant-12"); status != http.StatusForbidden {
+		t.Fatalf("finance adding an expert: %d", status)
 	}
-	if status, body := h.putExpert("admin-1", consultant, "consultant-12"); status != http.StatusCreated {
-		t.Fatalf("admin adding an expert: %d %s", status, body)
+	if status, body := h.putExpert("hr-1", consultant, "consultant-12"); status != http.StatusCreated {
+		t.Fatalf("hr adding an expert: %d %s", status, body)
 	}
 	for _, kind := range domain.CoverKinds {
-		if status, body := h.putPolicy("admin-1", "consultant-12", kind); status != http.StatusCreated && status != http.StatusOK {
-			t.Fatalf("admin adding %s cover: %d %s", kind, status, body)
+		if status, body := h.putPolicy("hr-1", "consultant-12", kind); status != http.StatusCreated && status != http.StatusOK {
+			t.Fatalf("hr adding %s cover: %d %s", kind, status, body)
 		}
+	}
+	// The roster's trail says hr added them.
+	status, body := h.as("auditor-1", http.MethodGet, "/audit?action=roster.expert_changed&limit=100", nil)
+	if status != http.StatusOK || !contains(string(body), `"actor":"hr-1"`) || !contains(string(body), `"subject":"consultant-12"`) {
+		t.Fatalf("the new expert is not audited as hr's: %d %s", status, body)
 	}
 	h.clock.Advance(time.Hour)
 	h.mustDecide("hr-1", sourcing.ID, domain.Approve, "Irina Volkova contracted and added to the roster.")
@@ -221,9 +226,10 @@ func TestHRRejectingTheSourcingTaskEndsRejectedWithFundAndRosterRestored(t *test
 	)
 }
 
-// A deployee lacks malicious-acts cover at a level 3 station: an hr enrolment task opens; the
-// administrator adds the policy through the admin API, hr approves, the cover is checked again
-// and the activation goes ACTIVE.
+// A deployee lacks malicious-acts cover at a level 3 station: an hr enrolment task opens. hr's
+// approval before the policy is recorded is refused (409 cover-missing, naming the expert, the
+// cover and the days) and changes nothing; hr records the policy through the API, approves, the
+// cover is checked again and the activation goes ACTIVE.
 func TestAnInsuranceGapAnHREnrolmentTaskAndAPolicyAddedThroughTheAPI(t *testing.T) {
 	h := start(t)
 	a := h.create("office-ke", h.request("KE", "Mombasa", 1_000_000, h.portuguese()))
@@ -240,13 +246,30 @@ func TestAnInsuranceGapAnHREnrolmentTaskAndAPolicyAddedThroughTheAPI(t *testing.
 	if !strings.HasPrefix(expert, "consultant-0") {
 		t.Fatalf("booked %s, not a Portuguese-speaking consultant", expert)
 	}
-	// The administrator enrols the expert first (hr may not write the roster); an approval
-	// before the policy is there fails the second check (the next test).
-	if status, _ := h.putPolicy("hr-1", expert, domain.CoverMaliciousActs); status != http.StatusForbidden {
-		t.Fatalf("hr adding a policy: %d", status)
+	period := waiting.Deployments[0].Period
+
+	// Approving before the policy is recorded would fail the activation at the second check:
+	// the approval is refused, says what to record, and the task stays open.
+	status, body := h.decide("hr-1", enrolment.ID, domain.Approve, "Enrolment sent to the insurer.")
+	problem := decode[api.Problem](t, body)
+	if status != http.StatusConflict || !strings.HasSuffix(problem.Type, "/cover-missing") {
+		t.Fatalf("approval without the cover: %d %s", status, body)
 	}
-	if status, body := h.putPolicy("admin-1", expert, domain.CoverMaliciousActs); status != http.StatusCreated && status != http.StatusOK {
-		t.Fatalf("admin adding the policy: %d %s", status, body)
+	for _, part := range []string{expert, "malicious_acts", fmt.Sprintf("%s to %s", period.Start, period.End), "record the policy"} {
+		if !contains(problem.Detail, part) {
+			t.Fatalf("the refusal does not say %q: %s", part, problem.Detail)
+		}
+	}
+	if still := h.openTasks("hr-1", a.ID); len(still) != 1 || still[0].ID != enrolment.ID || still[0].Decision != nil {
+		t.Fatalf("the refused approval changed the task: %+v", still)
+	}
+	if got := h.activation("office-ke", a.ID); got.Status != domain.StatusAwaitingApproval {
+		t.Fatalf("status after the refused approval %s (%s)", got.Status, got.Reason)
+	}
+
+	// hr enrols the expert: it records the policy itself, as the task asks.
+	if status, body := h.putPolicy("hr-1", expert, domain.CoverMaliciousActs); status != http.StatusCreated && status != http.StatusOK {
+		t.Fatalf("hr adding the policy: %d %s", status, body)
 	}
 	h.clock.Advance(2 * time.Hour)
 	h.mustDecide("hr-1", enrolment.ID, domain.Approve, "Enrolled in the malicious-acts scheme.")
@@ -264,18 +287,23 @@ func TestAnInsuranceGapAnHREnrolmentTaskAndAPolicyAddedThroughTheAPI(t *testing.
 		timelineEntry{"audit", "step.completed", "system", "insurance"},
 		timelineEntry{"audit", "activation.status_changed", "system", "ACTIVE"},
 	)
+	// The policy hr recorded is in the expert's own trail, with who recorded it.
+	status, body = h.as("auditor-1", http.MethodGet, "/audit?action=roster.policy_changed&limit=100", nil)
+	if status != http.StatusOK || !contains(string(body), `"actor":"hr-1"`) || !contains(string(body), expert+"/"+expert+"-malicious_acts") {
+		t.Fatalf("the policy change is not audited as hr's: %d %s", status, body)
+	}
 }
 
-// hr approves an enrolment without the policy being added: the second check still finds the gap
-// and the activation fails with everything restored.
-func TestAnEnrolmentApprovedWithoutThePolicyFailsTheSecondCheck(t *testing.T) {
+// hr cannot enrol the expert and rejects the task: the activation ends REJECTED, with the money
+// back in the fund and the booking released.
+func TestHRRejectingTheEnrolmentEndsRejectedWithFundAndRosterRestored(t *testing.T) {
 	h := start(t)
 	fundBefore, bookingsBefore := h.fund(), h.activeBookings()
 	a := h.create("office-ke", h.request("KE", "Mombasa", 1_000_000, h.portuguese()))
 	h.mustDecide("security-1", h.waitTask("security-1", a.ID, domain.KindSecurityClearance).ID, domain.Approve, "")
-	h.mustDecide("hr-1", h.waitTask("hr-1", a.ID, domain.KindInsuranceEnrolment).ID, domain.Approve, "Enrolment sent to the insurer.")
-	a = h.waitStatus("office-ke", a.ID, domain.StatusFailed, domain.StatusActive, domain.StatusRejected, domain.StatusCancelled)
-	if a.Status != domain.StatusFailed || !contains(a.Reason, "InsuranceCoverMissing") {
+	h.mustDecide("hr-1", h.waitTask("hr-1", a.ID, domain.KindInsuranceEnrolment).ID, domain.Reject, "No insurer covers malicious acts there.")
+	a = h.waitStatus("office-ke", a.ID, domain.StatusRejected, domain.StatusFailed, domain.StatusActive, domain.StatusCancelled)
+	if a.Status != domain.StatusRejected || !contains(a.Reason, "hr-1") || !contains(a.Reason, "No insurer") {
 		t.Fatalf("status %s reason %q", a.Status, a.Reason)
 	}
 	h.assertRestored(fundBefore, bookingsBefore)

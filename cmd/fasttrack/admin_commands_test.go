@@ -236,7 +236,8 @@ func TestAdministratorCommands(t *testing.T) {
 	as(t, sys.APIURL, "office-ke")
 	mustFail(t, []string{"HTTP 403"}, "metrics")
 
-	// Experts: hr lists them; an admin adds one, changes them, gives them a policy.
+	// Experts: hr lists them; an auditor may not add one; an admin adds one, changes them, gives
+	// them a policy.
 	as(t, sys.APIURL, "hr-1")
 	mustRun(t, []string{"ID", "NAME", "EMPLOYMENT", "more: --cursor"}, "experts", "--limit", "5")
 	expert := filepath.Join(dir, "expert.json")
@@ -244,6 +245,8 @@ func TestAdministratorCommands(t *testing.T) {
 		`"training":{"level":"basic","expires":"2030-06-30"},"homeOffice":"KE"}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Auditors read the roster and change nothing.
+	as(t, sys.APIURL, "auditor-1")
 	mustFail(t, []string{"HTTP 403"}, "experts", "set", "exp-cli-1", "--file", expert)
 	as(t, sys.APIURL, "admin-1")
 	mustRun(t, []string{"expert exp-cli-1 (A. Odhiambo, consultant) added"}, "experts", "set", "exp-cli-1", "--file", expert)

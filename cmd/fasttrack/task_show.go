@@ -186,13 +186,17 @@ func taskAdvice(t api.TaskView) string {
 		return fmt.Sprintf("`%s approve` releases %s from the rapid action fund; `reject --comment WHY` returns it and ends the request.",
 			decide, amountText(t.Summary.Amount))
 	case domain.KindExpertSourcing:
-		return "find a consultant for the profile; an administrator adds them to the roster (`fasttrack experts set EXPERT_ID --create " +
-			"--file expert.json`, with their insurance), then `" + decide + " approve` books again from the roster; " +
-			"`reject --comment WHY` ends the request."
+		return "find a consultant for the profile and add them to the roster (`fasttrack experts set EXPERT_ID --create " +
+			"--file expert.json`, and their insurance with `fasttrack experts policy`), then `" + decide + " approve` books again " +
+			"from the roster; `reject --comment WHY` ends the request."
 	case domain.KindInsuranceEnrolment:
-		return "enrol the expert for the cover they lack; an administrator records the policy (`fasttrack experts policy EXPERT_ID " +
-			"POLICY_ID --kind KIND --valid-from DATE --valid-to DATE`), then `" + decide + " approve` checks the cover again " +
-			"(without it the request fails); `reject --comment WHY` ends the request."
+		expert := "EXPERT_ID"
+		if booking, ok := t.Summary.Detail["booking"].(map[string]any); ok && text(booking, "expertId") != "" {
+			expert = text(booking, "expertId")
+		}
+		return "enrol the expert for the cover they lack and record the policy (`fasttrack experts policy " + expert +
+			" POLICY_ID --kind KIND --valid-from DATE --valid-to DATE`), then `" + decide + " approve` checks the cover again " +
+			"(an approval while cover is missing is refused and changes nothing); `reject --comment WHY` ends the request."
 	}
 	return fmt.Sprintf("`%s approve` or `reject --comment WHY`.", decide)
 }

@@ -349,4 +349,9 @@ func TestTaskAsksAndAdvice(t *testing.T) {
 			t.Errorf("advice for %s: %q, want %q", kind, got, want)
 		}
 	}
+	// The enrolment's advice names the expert it is about.
+	named := api.TaskView{ApprovalTask: domain.ApprovalTask{ID: "t-2", Kind: domain.KindInsuranceEnrolment, Summary: domain.TaskSummary{Detail: enrolment}}}
+	if got := taskAdvice(named); !strings.Contains(got, "fasttrack experts policy consultant-90 POLICY_ID") || !strings.Contains(got, "refused") {
+		t.Errorf("advice for an enrolment of consultant-90: %q", got)
+	}
 }

@@ -435,7 +435,9 @@ func (h *harness) addTask(task domain.ApprovalTask) domain.ApprovalTask {
 	if a, err := h.store.GetActivation(context.Background(), task.ActivationID); err == nil {
 		task.RequestedBy = a.RequestedBy
 		task.Office = a.Office
-		task.Summary = domain.TaskSummary{Country: a.Country, DutyStation: a.DutyStation, CrisisType: a.CrisisType, Amount: a.Amount}
+		// What the task is about (an hr task's booking or profile) is the test's to give.
+		task.Summary = domain.TaskSummary{Country: a.Country, DutyStation: a.DutyStation, CrisisType: a.CrisisType, Amount: a.Amount,
+			Detail: task.Summary.Detail}
 		if task.Priority == 0 {
 			task.Priority = a.Priority
 		}

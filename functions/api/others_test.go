@@ -162,11 +162,20 @@ func TestExpertsAndPolicies(t *testing.T) {
 	h := newHarness(t)
 	expert := map[string]any{"name": "Amina Odhiambo", "employment": "consultant", "areas": []string{"gender"}, "languages": []string{"en", "sw"},
 		"training": map[string]any{"level": "advanced", "expires": "2027-06-30"}, "homeOffice": "KE"}
-	if resp := h.do("hr-1", http.MethodPut, "/experts/exp-1", expert); resp.Status != http.StatusForbidden {
-		t.Fatalf("hr changes the roster: %d", resp.Status)
+	// Roles that neither source consultants nor keep the roster may not change it.
+	for _, user := range []string{"finance-1", "security-1", "senior-1", "auditor-1", "office-ke"} {
+		resp := h.do(user, http.MethodPut, "/experts/exp-1", expert)
+		if resp.Status != http.StatusForbidden || !strings.Contains(resp.problem(t).Detail, "experts write") {
+			t.Fatalf("%s changes the roster: %d %s", user, resp.Status, resp.Body)
+		}
+		if resp := h.do(user, http.MethodPut, "/experts/exp-1/policies/pol-0", map[string]any{"kind": "medical",
+			"validFrom": "2026-01-01", "validTo": "2026-12-31"}); resp.Status != http.StatusForbidden {
+			t.Fatalf("%s records a policy: %d %s", user, resp.Status, resp.Body)
+		}
 	}
-	if resp := h.do("admin-1", http.MethodPut, "/experts/exp-1", expert); resp.Status != http.StatusCreated {
-		t.Fatalf("add expert: %d %s", resp.Status, resp.Body)
+	// hr sources the consultants its tasks ask for: it adds them, as an admin does.
+	if resp := h.do("hr-1", http.MethodPut, "/experts/exp-1", expert); resp.Status != http.StatusCreated {
+		t.Fatalf("hr adds an expert: %d %s", resp.Status, resp.Body)
 	}
 	expert["languages"] = []string{"en", "sw", "fr"}
 	if resp := h.do("admin-1", http.MethodPut, "/experts/exp-1", expert); resp.Status != http.StatusOK {
@@ -189,8 +198,9 @@ func TestExpertsAndPolicies(t *testing.T) {
 		t.Fatalf("bad expert: %d %+v", bad.Status, p)
 	}
 	policy := map[string]any{"kind": "malicious_acts", "insurer": "Lloyd's", "validFrom": "2026-01-01", "validTo": "2026-12-31"}
-	if resp := h.do("admin-1", http.MethodPut, "/experts/exp-1/policies/pol-1", policy); resp.Status != http.StatusCreated {
-		t.Fatalf("add policy: %d %s", resp.Status, resp.Body)
+	// hr enrols experts in insurance: it records their policies.
+	if resp := h.do("hr-1", http.MethodPut, "/experts/exp-1/policies/pol-1", policy); resp.Status != http.StatusCreated {
+		t.Fatalf("hr adds a policy: %d %s", resp.Status, resp.Body)
 	}
 	if resp := h.do("admin-1", http.MethodPut, "/experts/exp-9/policies/pol-1", policy); resp.Status != http.StatusNotFound {
 		t.Fatalf("policy of a missing expert: %d", resp.Status)
@@ -206,6 +216,18 @@ func TestExpertsAndPolicies(t *testing.T) {
 	}
 	if changes := len(h.auditEvents(audit.ActionExpertChanged)) + len(h.auditEvents(audit.ActionPolicyChanged)); changes != 4 {
 		t.Fatalf("%d roster audit events, want 4", changes)
+	}
+	// hr's changes are audited as an admin's are, with who made them.
+	byHR := func(action, subject string) bool {
+		for _, e := range h.auditEvents(action) {
+			if e.Actor == "hr-1" && e.Subject == subject && e.Role == string(auth.HR) && len(e.After) > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	if !byHR(audit.ActionExpertChanged, "exp-1") || !byHR(audit.ActionPolicyChanged, "exp-1/pol-1") {
+		t.Fatalf("hr's changes are not recorded as hr's: %+v %+v", h.auditEvents(audit.ActionExpertChanged), h.auditEvents(audit.ActionPolicyChanged))
 	}
 }
 

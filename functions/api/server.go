@@ -156,6 +156,12 @@ func problemFor(err error) *Problem {
 	if errors.As(err, &taskNotOpen) {
 		return NewProblem(ProblemAlreadyDecided, taskNotOpen.Error())
 	}
+	var coverMissing *domain.CoverStillMissing
+	if errors.As(err, &coverMissing) {
+		return NewProblem(ProblemCoverMissing, fmt.Sprintf("%s: record the policy first (PUT /experts/%s/policies/{policyId}) "+
+			"and approve again, or reject the task; an approval now would fail the activation when the workflow checks the cover again",
+			coverMissing.Message, coverMissing.ExpertID))
+	}
 	var notEligible *domain.NotEligible
 	if errors.As(err, &notEligible) {
 		p := NewProblem(ProblemNotEligible, notEligible.Message)

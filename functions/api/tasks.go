@@ -176,7 +176,8 @@ func (s *Server) taskOf(r *http.Request) (domain.ApprovalTask, error) {
 
 // decideTask handles POST /tasks/{id}/decision. The order of checks is the order of the
 // answers: the caller's role (403), the body (400), the task (404), the task's role (403),
-// whether it is still open (409), the separation-of-duties policy (403). The decision is stored
+// whether it is still open (409), the separation-of-duties policy (403), and for the approval
+// of an insurance enrolment the expert's cover (409 cover-missing). The decision is stored
 // with a conditional update OPEN -> DECIDED, and only after it succeeds is the task token sent,
 // so two approvers racing on one task produce one decision and one token delivery.
 func (s *Server) decideTask(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
@@ -249,6 +250,11 @@ func (s *Server) decideTask(w http.ResponseWriter, r *http.Request, caller auth.
 		}
 		return err
 	}
+	if task.Kind == domain.KindInsuranceEnrolment && req.Decision == domain.Approve {
+		if err := s.enrolmentComplete(r.Context(), task); err != nil {
+			return err
+		}
+	}
 	decision := domain.Decision{Outcome: req.Decision, ActorID: actor, Role: task.Role, Comment: req.Comment, At: now}
 	if task.Assignee != "" && task.Assignee != actor {
 		decision.OnBehalfOf = task.Assignee
@@ -274,6 +280,41 @@ func (s *Server) decideTask(w http.ResponseWriter, r *http.Request, caller auth.
 		return NewProblem(ProblemConflict, "the decision is recorded but the workflow no longer waits for this task (it was escalated, expired or cancelled)")
 	}
 	return writeJSON(w, http.StatusOK, s.view(decided))
+}
+
+// enrolmentComplete applies domain.EnrolmentComplete to an insurance enrolment task about to be
+// approved: the expert of the booking the task is about must hold every cover the deployment
+// needs now. After an approval the workflow checks the cover once more (RecheckCover), and a
+// cover still missing there fails the activation, so the approval is refused here instead (409
+// cover-missing, naming the expert, the kinds and the days), nothing is stored, and the task
+// stays open for the policy to be recorded. The recheck stays the authority: a policy changed
+// between the two is still caught there. A task that names no booking is left to it.
+func (s *Server) enrolmentComplete(ctx context.Context, task domain.ApprovalTask) error {
+	var subject struct {
+		Booking struct {
+			ExpertID string      `json:"expertId"`
+			From     domain.Date `json:"from"`
+			To       domain.Date `json:"to"`
+		} `json:"booking"`
+	}
+	data, err := json.Marshal(task.Summary.Detail)
+	if err != nil || json.Unmarshal(data, &subject) != nil {
+		return nil
+	}
+	booking := subject.Booking
+	period := domain.Period{Start: booking.From, End: booking.To}
+	if booking.ExpertID == "" || !period.Valid() {
+		return nil
+	}
+	activation, err := s.deps.Activations.GetActivation(ctx, task.ActivationID)
+	if err != nil {
+		return err
+	}
+	policies, err := s.deps.Roster.Policies(ctx, booking.ExpertID)
+	if err != nil {
+		return err
+	}
+	return domain.EnrolmentComplete(booking.ExpertID, policies, period, activation.DeploymentLevel(), s.options.Config)
 }
 
 // errTokenGone is sendDecision's answer when the workflow no longer waits on the task's token.

@@ -117,10 +117,7 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 	if err := step.Proceeding(a.Activation); err != nil {
 		return Output{}, err
 	}
-	level := a.SecurityLevel
-	if a.Clearance != nil && a.Clearance.Level.Valid() {
-		level = a.Clearance.Level
-	}
+	level := a.DeploymentLevel()
 	missing := domain.MissingCover(policies, period, level, h.runtime.Config)
 	status, note := "succeeded", fmt.Sprintf("%s: %s covered %s to %s", call.State, in.Booking.ExpertID, period.Start, period.End)
 	action := audit.ActionStepCompleted

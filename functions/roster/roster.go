@@ -131,10 +131,7 @@ func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 	if a, err = h.runtime.ClearanceGate(ctx, call, h.tasks, a); err != nil {
 		return Output{}, err
 	}
-	level := a.SecurityLevel
-	if a.Clearance != nil && a.Clearance.Level.Valid() {
-		level = a.Clearance.Level
-	}
+	level := a.DeploymentLevel()
 	// The booking, the deployment, the step's record and its audit events are one transaction.
 	record := func(a store.Current, d store.Deployed) (*store.Change, error) {
 		if err := step.Proceeding(a.Activation); err != nil {

@@ -107,7 +107,9 @@ var policy = map[Role]map[Action]Scope{
 	},
 	Security: approverGrants,
 	Finance:  with(approverGrants, map[Action]Scope{ReadFund: All}),
-	HR:       with(approverGrants, map[Action]Scope{ReadExperts: All}),
+	// HR sources the consultants and enrols the experts in insurance that its tasks ask for, so
+	// it keeps the roster and the policies itself, as the rapid-response team does.
+	HR: with(approverGrants, map[Action]Scope{ReadExperts: All, ManageExperts: All}),
 	SeniorManagement: with(approverGrants, map[Action]Scope{
 		ReadFund: All, ReadMetrics: All,
 	}),

@@ -163,3 +163,13 @@ type Activation struct {
 	// Steps records the progress of each step.
 	Steps []Step `json:"steps"`
 }
+
+// DeploymentLevel is the security level the activation's deployees are checked against
+// (training, insurance cover): the level of its clearance once recorded, the duty station's
+// level at the request before.
+func (a Activation) DeploymentLevel() SecurityLevel {
+	if a.Clearance != nil && a.Clearance.Level.Valid() {
+		return a.Clearance.Level
+	}
+	return a.SecurityLevel
+}

@@ -214,6 +214,21 @@ func (e *InsuranceCoverMissing) Error() string { return e.Message }
 // ErrorCode is CodeUnprocessable.
 func (e *InsuranceCoverMissing) ErrorCode() ErrorCode { return CodeUnprocessable }
 
+// CoverStillMissing: an insurance enrolment task is approved while its expert still lacks cover
+// the deployment needs (EnrolmentComplete). Nothing is decided; the policy comes first.
+type CoverStillMissing struct {
+	Message  string
+	ExpertID string
+	Missing  []CoverKind
+	Period   Period
+	Level    SecurityLevel
+}
+
+func (e *CoverStillMissing) Error() string { return e.Message }
+
+// ErrorCode is CodeConflict: the task cannot be approved in the state the roster is in.
+func (e *CoverStillMissing) ErrorCode() ErrorCode { return CodeConflict }
+
 // ApprovalRejected: an approver said no.
 type ApprovalRejected struct {
 	Message string `json:"message"`

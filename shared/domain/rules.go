@@ -329,6 +329,24 @@ func CoverError(expertID string, missing []CoverKind) error {
 		expertID, strings.Join(names, ", ")), ExpertID: expertID, Missing: missing}
 }
 
+// EnrolmentComplete is the rule for approving an hr insurance enrolment task: the expert it is
+// about must hold, now, every cover the deployment needs (MissingCover over the booked days at
+// the level). The workflow checks the cover once more after the approval and fails the
+// activation if anything is still missing, so an approval given before the policy is recorded
+// is refused at once instead: a *CoverStillMissing (a conflict) that names the expert, the
+// kinds and the days, and the task stays open for the policy to be recorded.
+func EnrolmentComplete(expertID string, policies []InsurancePolicy, period Period, level SecurityLevel, cfg *config.Config) error {
+	missing := MissingCover(policies, period, level, cfg)
+	if len(missing) == 0 {
+		return nil
+	}
+	return &CoverStillMissing{
+		Message: fmt.Sprintf("expert %s still lacks %s cover for %s to %s (security level %d)",
+			expertID, ListWords(missing), period.Start, period.End, level),
+		ExpertID: expertID, Missing: missing, Period: period, Level: level,
+	}
+}
+
 // TaskDeadline returns when a task of the role created at created must be decided.
 func TaskDeadline(role Role, created time.Time, cfg *config.Config) time.Time {
 	return created.Add(cfg.Deadline(string(role)))

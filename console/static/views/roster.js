@@ -1,7 +1,7 @@
 // The expert roster: who can be deployed, in which areas and languages, with their security
 // training and how many bookings they hold. Anyone who reads the roster opens an expert's
 // details (GET /experts/{id}: bookings and insurance policies, which cover today).
-// Administrators add an expert (PUT /experts/{id} with If-None-Match: *, so a taken id is
+// hr and administrators add an expert (PUT /experts/{id} with If-None-Match: *, so a taken id is
 // refused by the API and never overwritten), change one (the whole profile, with If-Match on
 // the version they read, so a change made meanwhile is not lost; bookings stay with the store)
 // and add or replace an insurance policy (PUT /experts/{id}/policies/{policyId}) here.
