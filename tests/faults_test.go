@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 )
@@ -28,9 +29,38 @@ type faults struct {
 	mu    sync.Mutex
 	calls map[string]int
 	plan  map[string]int
+	holds map[string]func() bool
 }
 
-func newFaults() *faults { return &faults{calls: map[string]int{}, plan: map[string]int{}} }
+func newFaults() *faults {
+	return &faults{calls: map[string]int{}, plan: map[string]int{}, holds: map[string]func() bool{}}
+}
+
+// holdUntil makes every invocation of the function in the state wait, before it is counted,
+// until ready says so (polled; at most holdLimit): a test orders a step after another one of
+// the workflow that runs beside it.
+func (f *faults) holdUntil(function, state string, ready func() bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.holds[function+"/"+state] = ready
+}
+
+// holdLimit bounds a hold: past it the invocation goes on, and the test's own checks fail.
+const holdLimit = 20 * time.Second
+
+// wait blocks while a hold on the function in the state is not ready.
+func (f *faults) wait(ctx context.Context, function, state string) {
+	f.mu.Lock()
+	ready := f.holds[function+"/"+state]
+	f.mu.Unlock()
+	if ready == nil {
+		return
+	}
+	deadline := time.Now().Add(holdLimit)
+	for !ready() && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
 
 // invocation is what a call's payload says about where it comes from: the state (every
 // function of the workflow is given $$.State.Name) and, inside a Map, the profile it is about.
@@ -147,6 +177,7 @@ var _ lambda.Handler = (*faultyFunction)(nil)
 func (fn *faultyFunction) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	var call invocation
 	_ = json.Unmarshal(payload, &call)
+	fn.faults.wait(ctx, fn.name, call.State)
 	if fn.faults.record(fn.name, call) {
 		return nil, &TransientError{Message: fmt.Sprintf("%s in %s: the table throttled the request (injected fault)", fn.name, call.State)}
 	}

@@ -1,8 +1,12 @@
 package tests
 
 import (
+	"encoding/json"
 	"net/http"
+	"sync/atomic"
 	"testing"
+
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/fasttrack/fasttrack/functions/api"
 	"github.com/fasttrack/fasttrack/shared/audit"
@@ -35,6 +39,25 @@ func (h *harness) waitStalled(id string) api.ActivationView {
 		return v.Workflow != nil && v.Workflow.Stalled
 	})
 	return v
+}
+
+// stepExited reports whether the activation's workflow history has left the Task state (it
+// completed there; an aborted state has no exit).
+func (h *harness) stepExited(id, state string) bool {
+	status, body := h.as("auditor-1", http.MethodGet, "/activations/"+id+"/history", nil)
+	if status != http.StatusOK {
+		return false
+	}
+	var history api.History
+	if json.Unmarshal(body, &history) != nil {
+		return false
+	}
+	for _, e := range history.Items {
+		if e.Source == "workflow" && e.Type == string(sfntypes.HistoryEventTypeTaskStateExited) && e.Step == state {
+			return true
+		}
+	}
+	return false
 }
 
 // waitWorkflow waits until the activation's workflow has the status.
@@ -160,8 +183,17 @@ func TestATransientFailureBeyondItsRetriesStopsTheWorkflowAndARedriveCompletesIt
 // that completed.
 func TestARedriveRunsOnlyTheFailedBranchAgain(t *testing.T) {
 	h := start(t)
+	// The reservation fails only once the clearance branch has completed in the workflow: a
+	// branch still running when the other one fails is aborted, and a redrive runs it again.
+	var activationID atomic.Value
+	activationID.Store("")
+	h.faults.holdUntil("funds", "ReserveFunds", func() bool {
+		id := activationID.Load().(string)
+		return id != "" && h.stepExited(id, "SecurityClearance")
+	})
 	h.faults.failNext("funds", "ReserveFunds", anyItem, 1+retries)
 	a := h.create("office-ke", h.request("KE", "Nairobi", 1_000_000))
+	activationID.Store(a.ID)
 	if stalled := h.waitStalled(a.ID); stalled.Status != domain.StatusInProgress || stalled.Clearance == nil {
 		t.Fatalf("stalled %s with clearance %+v", stalled.Status, stalled.Clearance)
 	}
