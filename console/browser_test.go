@@ -226,8 +226,10 @@ func TestConsoleActivationPath(t *testing.T) {
 		run(t, tab,
 			chromedp.Click(`.page-head a[href="#/activations/new"]`, chromedp.ByQuery),
 			chromedp.WaitVisible("#request-form", chromedp.ByQuery),
-			// The office's own country is chosen already; its duty stations are offered.
+			// The office's own country is chosen already, and it is the only one offered (a country
+			// office requests for its own country); its duty stations are offered.
 			until(`document.querySelector('select[name="country"]').value === 'KE'`),
+			until(`[...document.querySelectorAll('select[name="country"] option')].filter((o) => o.value).map((o) => o.value).join() === 'KE'`),
 			chromedp.SetValue(`select[name="dutyStation"]`, "Mombasa", chromedp.ByQuery),
 			chromedp.SetValue(`select[name="crisisType"]`, "natural_disaster", chromedp.ByQuery),
 			chromedp.SetValue(`input[name="peopleAffected.women"]`, "5200", chromedp.ByQuery),

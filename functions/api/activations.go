@@ -36,8 +36,9 @@ type CancelRequest struct {
 	Reason string `json:"reason"`
 }
 
-// createActivation handles POST /activations: decode strictly, validate every field, apply
-// eligibility and priority, store as REQUESTED, start the workflow with the activation id as the
+// createActivation handles POST /activations: decode strictly, validate every field, check that
+// the caller's office may request for the country (domain.CheckRequestingOffice: 403 naming the
+// country field, nothing stored), apply eligibility and priority, store as REQUESTED, start the workflow with the activation id as the
 // execution name. With an Idempotency-Key, a replay answers 200 with the first answer; the same
 // key with a different body is refused with 422 (as the IETF Idempotency-Key draft says).
 func (s *Server) createActivation(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
@@ -62,6 +63,11 @@ func (s *Server) createActivation(w http.ResponseWriter, r *http.Request, caller
 	}
 	if fieldErrors := domain.ValidateRequest(req, now, s.options.Config, ref); len(fieldErrors) > 0 {
 		return domain.Invalid(fieldErrors)
+	}
+	// A country office requests for its own country; the central task team for any.
+	if err := domain.CheckRequestingOffice(caller.Office, req.Country); err != nil {
+		return NewProblem(ProblemForbidden, domain.MessageOf(err), FieldError{Field: "country",
+			Reason: fmt.Sprintf("your office %s may not request for %s", caller.Office, req.Country)})
 	}
 	country, _ := ref.Country(req.Country)
 	station, _ := ref.DutyStation(req.Country, req.DutyStation)

@@ -243,9 +243,37 @@ func TestBadInputIsRefusedWithTheFieldNamedAndNothingStored(t *testing.T) {
 	}
 }
 
+// A country office requests for its own country only: another country's request is 403 with
+// the reason and the country field, and changes nothing (no activation, no audit event, no
+// execution, no idempotency key); the central task team (office HQ) requests for any country.
+func TestACountryOfficeRequestsForItsOwnCountry(t *testing.T) {
+	h := newHarness(t)
+	resp := h.do("office-ke", http.MethodPost, "/activations", request("HT", "Port-au-Prince", 1_000_000), api.IdempotencyHeader, "k-1")
+	p := resp.problem(t)
+	if resp.Status != http.StatusForbidden || !strings.HasSuffix(p.Type, "/forbidden") || !strings.Contains(p.Detail, "for KE only, not for HT") ||
+		len(p.Errors) != 1 || p.Errors[0].Field != "country" {
+		t.Fatalf("office-ke asking for HT: %d %s", resp.Status, resp.Body)
+	}
+	if _, err := h.store.GetIdempotencyKey(t.Context(), "KE", "k-1"); domain.CodeOf(err) != domain.CodeNotFound {
+		t.Fatalf("the refused request's key was stored: %v", err)
+	}
+	if activations, events, starts := h.activations(), h.auditEvents(""), h.executions(stateMachineARN); len(activations) != 0 || len(events) != 0 || starts != 0 {
+		t.Fatalf("a refused request changed something: %d activations, %d audit events, %d executions", len(activations), len(events), starts)
+	}
+	for _, country := range []struct{ code, station string }{{"HT", "Port-au-Prince"}, {"KE", "Nairobi"}} {
+		var a domain.Activation
+		if resp := h.do("office-hq", http.MethodPost, "/activations", request(country.code, country.station, 1_000_000)); resp.Status != http.StatusCreated {
+			t.Fatalf("the central task team asking for %s: %d %s", country.code, resp.Status, resp.Body)
+		} else if resp.json(t, &a); a.Office != "HQ" || a.Country != country.code {
+			t.Fatalf("activation %+v", a)
+		}
+	}
+}
+
 func TestIneligibleRequestIsRefusedAndRecorded(t *testing.T) {
 	h := newHarness(t)
-	resp := h.do("office-ke", http.MethodPost, "/activations", request("TW", "Taipei", 1_000_000))
+	// The central task team may ask for any country; Taiwan is not a member state.
+	resp := h.do("office-hq", http.MethodPost, "/activations", request("TW", "Taipei", 1_000_000))
 	p := resp.problem(t)
 	if resp.Status != http.StatusUnprocessableEntity || !strings.HasSuffix(p.Type, "/not-eligible") || !strings.Contains(p.Detail, "member state") {
 		t.Fatalf("status %d, %+v", resp.Status, p)

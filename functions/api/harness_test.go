@@ -94,8 +94,10 @@ const taskMachine = `{
 const waitLimit = 30 * time.Second
 
 var demoUsers = map[string]auth.User{
-	"office-ke":  {Username: "office-ke", Roles: []auth.Role{auth.CountryOffice}, Office: "KE"},
-	"office-ht":  {Username: "office-ht", Roles: []auth.Role{auth.CountryOffice}, Office: "HT"},
+	"office-ke": {Username: "office-ke", Roles: []auth.Role{auth.CountryOffice}, Office: "KE"},
+	"office-ht": {Username: "office-ht", Roles: []auth.Role{auth.CountryOffice}, Office: "HT"},
+	// The central task team requests for any country.
+	"office-hq":  {Username: "office-hq", Roles: []auth.Role{auth.CountryOffice}, Office: "HQ"},
 	"security-1": {Username: "security-1", Roles: []auth.Role{auth.Security}},
 	"security-2": {Username: "security-2", Roles: []auth.Role{auth.Security}},
 	"finance-1":  {Username: "finance-1", Roles: []auth.Role{auth.Finance}},

@@ -100,10 +100,13 @@ var DecisionPolicy = []PolicyRule{
 		},
 	},
 	{
-		ID:          "not-own-office",
-		Description: "An approver of a role listed in policy.sameOfficeForbidden does not decide activations of their own office.",
+		ID: "not-own-office",
+		Description: "An approver of a role listed in policy.sameOfficeForbidden does not decide activations of their own country office. " +
+			"Headquarters is not a country office: its approvers decide the central task team's requests (nobody still decides their own).",
 		refuse: func(c DecisionContext) string {
-			if c.Actor.Office == "" || c.Actor.Office != c.Task.Office {
+			// Every central approver sits at headquarters, where the central task team asks for
+			// countries without an office: refusing them would leave its requests undecidable.
+			if c.Actor.Office == "" || c.Actor.Office == HeadquartersOffice || c.Actor.Office != c.Task.Office {
 				return ""
 			}
 			if slices.Contains(c.Config.Policy.SameOfficeForbidden, string(c.Role)) {
@@ -155,9 +158,26 @@ func CanDecide(c DecisionContext) error {
 	return nil
 }
 
-// HeadquartersOffice is the office of the central teams (approvers, auditors, administrators)
-// and of experts who are not posted to a country office: not a country code.
+// HeadquartersOffice is the office of the central teams (approvers, auditors, administrators,
+// the central task team that requests activations where there is no country office) and of
+// experts who are not posted to a country office: not a country code.
 const HeadquartersOffice = "HQ"
+
+// CheckRequestingOffice is who may request an activation for which country. Responses are led
+// by country offices: a country office (its office is the country's ISO code) requests for its
+// own country only. The central task team, whose office is HeadquartersOffice, requests for any
+// country: where there is no country office, and wherever headquarters leads the response. It
+// returns nil, or a forbidden error saying why.
+func CheckRequestingOffice(office, country string) error {
+	switch {
+	case office == "":
+		return Errorf(CodeForbidden, "your token names no office to request for")
+	case office == HeadquartersOffice || office == country:
+		return nil
+	}
+	return Errorf(CodeForbidden, "the %s country office requests activations for %s only, not for %s; "+
+		"the central task team (office %s) requests for other countries", office, office, country, HeadquartersOffice)
+}
 
 // Account is a person who can sign in: the local token issuer mints tokens for accounts, and on
 // AWS they are Cognito users with these groups and office.

@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,6 +64,15 @@ func TestCanDecide(t *testing.T) {
 		}, "assignee-or-delegate"},
 		{"own request", func(c *domain.DecisionContext) { c.Task.RequestedBy = "finance-1" }, "not-own-request"},
 		{"own office", func(c *domain.DecisionContext) { c.Actor.Office = "HT" }, "not-own-office"},
+		{"headquarters approver on the central task team's request", func(c *domain.DecisionContext) {
+			c.Task.Office, c.Task.RequestedBy = domain.HeadquartersOffice, "office-hq"
+		}, ""},
+		{"headquarters approver on their own request", func(c *domain.DecisionContext) {
+			c.Task.Office, c.Task.RequestedBy = domain.HeadquartersOffice, "finance-1"
+		}, "not-own-request"},
+		{"country office approver on the central task team's request", func(c *domain.DecisionContext) {
+			c.Actor.Office, c.Task.Office, c.Task.RequestedBy = "KE", domain.HeadquartersOffice, "office-hq"
+		}, ""},
 		{"own office allowed by policy", func(c *domain.DecisionContext) {
 			c.Actor.Office = "HT"
 			c.Config.Policy.SameOfficeForbidden = []string{"security"}
@@ -151,5 +161,35 @@ func TestErrorModel(t *testing.T) {
 	funds := &domain.InsufficientFunds{Message: "the fund has 10.00 USD"}
 	if domain.CodeOf(funds) != domain.CodeUnprocessable || domain.MessageOf(funds) != funds.Message {
 		t.Error("named business error")
+	}
+}
+
+func TestCheckRequestingOffice(t *testing.T) {
+	cases := []struct {
+		name, office, country string
+		allowed               bool
+		says                  string
+	}{
+		{"a country office for its own country", "KE", "KE", true, ""},
+		{"a country office for another country", "KE", "HT", false, "the KE country office requests activations for KE only, not for HT"},
+		{"a country office for a country without an office", "HT", "SO", false, "central task team (office HQ)"},
+		{"the central task team for a country without an office", domain.HeadquartersOffice, "SO", true, ""},
+		{"the central task team for a country with an office", domain.HeadquartersOffice, "KE", true, ""},
+		{"no office", "", "KE", false, "names no office"},
+		{"an office code in another case", "ke", "KE", false, "not for KE"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := domain.CheckRequestingOffice(c.office, c.country)
+			if c.allowed {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if domain.CodeOf(err) != domain.CodeForbidden || !strings.Contains(domain.MessageOf(err), c.says) {
+				t.Fatalf("%v (%s), want forbidden saying %q", err, domain.CodeOf(err), c.says)
+			}
+		})
 	}
 }

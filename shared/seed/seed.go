@@ -38,6 +38,9 @@ func DemoUsers() []domain.Account {
 		{ID: "office-ke", DisplayName: "Kenya country office", Roles: role(domain.RoleCountryOffice), Office: "KE"},
 		{ID: "office-ht", DisplayName: "Haiti country office", Roles: role(domain.RoleCountryOffice), Office: "HT"},
 		{ID: "office-ye", DisplayName: "Yemen country office", Roles: role(domain.RoleCountryOffice), Office: "YE"},
+		// The central task team requests for countries without a country office (Somalia, Sudan,
+		// South Sudan, Mali in the demo data), and for any other.
+		{ID: "office-hq", DisplayName: "Central task team (headquarters)", Roles: role(domain.RoleCountryOffice), Office: HeadquartersOffice},
 		{ID: "security-1", DisplayName: "Security officer (headquarters)", Roles: role(domain.RoleSecurity), Office: HeadquartersOffice},
 		{ID: "security-2", DisplayName: "Regional security adviser (Nairobi)", Roles: role(domain.RoleSecurity), Office: "KE"},
 		{ID: "finance-1", DisplayName: "Finance officer", Roles: role(domain.RoleFinance), Office: HeadquartersOffice},

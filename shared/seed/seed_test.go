@@ -23,7 +23,7 @@ import (
 )
 
 func TestDemoUsers(t *testing.T) {
-	want := []string{"office-ke", "office-ht", "office-ye", "security-1", "security-2", "finance-1", "finance-2",
+	want := []string{"office-ke", "office-ht", "office-ye", "office-hq", "security-1", "security-2", "finance-1", "finance-2",
 		"hr-1", "senior-1", "auditor-1", "admin-1"}
 	var got []string
 	for _, u := range seed.DemoUsers() {
@@ -44,8 +44,22 @@ func TestDemoUsers(t *testing.T) {
 	for _, u := range seed.DemoUsers() {
 		offices[u.ID] = u.Office
 	}
-	if offices["office-ke"] != "KE" || offices["office-ht"] != "HT" || offices["office-ye"] != "YE" {
+	if offices["office-ke"] != "KE" || offices["office-ht"] != "HT" || offices["office-ye"] != "YE" || offices["office-hq"] != domain.HeadquartersOffice {
 		t.Errorf("country offices %v", offices)
+	}
+	// Every requesting account is the office of a seeded country that has one, or the central
+	// task team at headquarters, which requests for the others.
+	countries := map[string]domain.Country{}
+	for _, c := range seed.Countries() {
+		countries[c.Code] = c
+	}
+	for _, u := range seed.DemoUsers() {
+		if !slices.Contains(u.Roles, domain.RoleCountryOffice) || u.Office == domain.HeadquartersOffice {
+			continue
+		}
+		if c, ok := countries[u.Office]; !ok || !c.HasCountryOffice {
+			t.Errorf("%s requests for %s, which has no country office in the seed", u.ID, u.Office)
+		}
 	}
 }
 

@@ -47,7 +47,11 @@ export function render(context) {
   const problem = problemBox();
   const currencies = Object.keys(config.fund.currencies).sort();
   const stationSelect = select('dutyStation', [], { blank: 'Choose a duty station' });
-  const countrySelect = select('country', config.countries.map((c) => c.code), {
+  // A country office requests for its own country only; the central task team (office HQ),
+  // or anyone without an office of a listed country, chooses among all.
+  const own = config.countries.filter((c) => c.code === user.office);
+  const requestable = own.length ? own : config.countries;
+  const countrySelect = select('country', requestable.map((c) => c.code), {
     blank: 'Choose a country', value: user.office,
     labels: (code) => `${(config.countries.find((c) => c.code === code) || {}).name || code} (${code})` });
   const currencySelect = select('amount.currency', currencies, { blank: null, value: currencies.includes('USD') ? 'USD' : currencies[0], labels: (c) => c });
