@@ -326,6 +326,16 @@ func TestConsoleActivationPath(t *testing.T) {
 			until(`!document.querySelector('`+card+`')`),
 		)
 		screenshot(t, tab, "08-inbox-after-decision")
+		// The decided task, filtered by its status, says what was decided in words.
+		run(t, tab,
+			chromedp.SetValue(`form.filters select[name="status"]`, "DECIDED", chromedp.ByQuery),
+			chromedp.Click(`form.filters button[type="submit"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(card, chromedp.ByQuery),
+		)
+		decision := text(t, tab, `[...document.querySelectorAll('`+card+` dt')].find((dt) => dt.textContent === 'Decision').nextElementSibling.textContent`)
+		if !strings.HasPrefix(decision, "Approved by security-1, ") {
+			t.Errorf("the decided task says %q, want it to begin with %q", decision, "Approved by security-1, ")
+		}
 		tasks, err := s.store.TasksOfActivation(context.Background(), activationID)
 		if err != nil || len(tasks) != 1 {
 			t.Fatalf("tasks %v, %v", tasks, err)

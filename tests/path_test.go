@@ -168,8 +168,9 @@ func TestRejectionEndsRejectedWithTheFundRestored(t *testing.T) {
 	}
 	h.mustDecide("security-1", security.ID, domain.Reject, "The route from the airport is closed.")
 	a = h.waitStatus("office-ht", a.ID, domain.StatusRejected, domain.StatusFailed, domain.StatusCancelled)
-	if a.Status != domain.StatusRejected || !contains(a.Reason, "security-1") || !contains(a.Reason, "airport") {
-		t.Fatalf("status %s reason %q", a.Status, a.Reason)
+	// The reason says what was decided, in words, by whom and why.
+	if want := "ApprovalRejected: rejected by security-1 (security): The route from the airport is closed."; a.Status != domain.StatusRejected || a.Reason != want {
+		t.Fatalf("status %s reason %q, want %q", a.Status, a.Reason, want)
 	}
 	h.assertRestored(fundBefore, bookingsBefore)
 	// The other approval can no longer be given.

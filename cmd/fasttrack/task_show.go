@@ -119,7 +119,7 @@ func printTask(out io.Writer, t api.TaskView) error {
 	row("Escalates", t.PreviousTaskID)
 	row("Escalated to", t.EscalatedTo)
 	if d := t.Decision; d != nil {
-		decision := joinNonEmpty(" ", string(d.Outcome), "by "+d.ActorID, prefixed("on behalf of ", d.OnBehalfOf), "at "+when(d.At))
+		decision := joinNonEmpty(" ", d.Outcome.PastTense(), "by "+d.ActorID, prefixed("on behalf of ", d.OnBehalfOf), "at "+when(d.At))
 		if d.Comment != "" {
 			decision += fmt.Sprintf(": %q", d.Comment)
 		}

@@ -97,7 +97,7 @@ func TestNewUserWalkthrough(t *testing.T) {
 
 	// A rejection needs a reason, asked for by its flag; then it is recorded with it.
 	as(t, sys.APIURL, "security-1")
-	if out := mustRun(t, []string{"DECIDED", `Decision         approve by security-2 on behalf of security-1 at`, `"Covering the port"`},
+	if out := mustRun(t, []string{"DECIDED", `Decision         approved by security-2 on behalf of security-1 at`, `"Covering the port"`},
 		"tasks", "show", firstTask); strings.Contains(out, "To decide") {
 		t.Fatalf("advice on a decided task:\n%s", out)
 	}

@@ -349,11 +349,11 @@ const DecisionStep = "approval"
 // recordDecisionStep notes the decision on the activation. The decision itself is stored on the
 // task; a failure here is logged and the answer still given.
 func (s *Server) recordDecisionStep(r *http.Request, task domain.ApprovalTask, decision domain.Decision) {
-	status, verb := "succeeded", "approved"
+	status := "succeeded"
 	if decision.Outcome != domain.Approve {
-		status, verb = "failed", "rejected"
+		status = "failed"
 	}
-	detail := fmt.Sprintf("%s: %s by %s (%s)", task.ID, verb, decision.ActorID, decision.Role)
+	detail := fmt.Sprintf("%s: %s by %s (%s)", task.ID, decision.Outcome.PastTense(), decision.ActorID, decision.Role)
 	if decision.OnBehalfOf != "" {
 		detail += " on behalf of " + decision.OnBehalfOf
 	}

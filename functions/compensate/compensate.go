@@ -74,7 +74,7 @@ func Reason(f Failure) string {
 		case document.ErrorMessage != "":
 			message = document.ErrorMessage
 		case document.Actor != "":
-			message = fmt.Sprintf("%s by %s (%s)", document.Decision, document.Actor, document.Role)
+			message = fmt.Sprintf("%s by %s (%s)", domain.Outcome(document.Decision).PastTense(), document.Actor, document.Role)
 			if document.Comment != "" {
 				message += ": " + document.Comment
 			}

@@ -34,7 +34,7 @@ func TestOutcome(t *testing.T) {
 	if got := compensate.Reason(compensate.Failure{Error: "InsufficientFunds", Cause: `{"errorMessage":"the fund cannot reserve","errorType":"InsufficientFunds"}`}); got != "InsufficientFunds: the fund cannot reserve" {
 		t.Errorf("Reason = %q", got)
 	}
-	if got := compensate.Reason(compensate.Failure{Error: "ApprovalRejected", Cause: `{"decision":"reject","actor":"finance-1","role":"finance","comment":"no"}`}); got != "ApprovalRejected: reject by finance-1 (finance): no" {
+	if got := compensate.Reason(compensate.Failure{Error: "ApprovalRejected", Cause: `{"decision":"reject","actor":"finance-1","role":"finance","comment":"no"}`}); got != "ApprovalRejected: rejected by finance-1 (finance): no" {
 		t.Errorf("Reason = %q", got)
 	}
 }

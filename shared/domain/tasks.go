@@ -64,6 +64,19 @@ const (
 // Valid reports whether o is approve or reject.
 func (o Outcome) Valid() bool { return o == Approve || o == Reject }
 
+// PastTense is the outcome as people read it of a decision taken: "approved", "rejected". The
+// outcome itself is the verb a person sends ("approve"), which reads wrongly in "... by
+// security-1" in a reason or a step's detail.
+func (o Outcome) PastTense() string {
+	switch o {
+	case Approve:
+		return "approved"
+	case Reject:
+		return "rejected"
+	}
+	return string(o)
+}
+
 // Decision is what an approver decided, by whom and when.
 type Decision struct {
 	Outcome Outcome `json:"decision"`

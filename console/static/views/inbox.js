@@ -8,6 +8,9 @@ import { field, group, select, problemBox, showProblem, clearProblem, sending } 
 import { request, grants } from '../lib/api.js';
 import { reassignDialog, delegationSection } from './delegations.js';
 
+/** decided words a decision taken ("Approved by ...", not the verb sent, "Approve by ..."). */
+const decided = (outcome) => ({ approve: 'Approved', reject: 'Rejected' }[outcome] || humanize(outcome));
+
 /** render draws the inbox. */
 export async function render(context) {
   const { main, config, user, scopeOf, poll, title } = context;
@@ -65,7 +68,7 @@ export async function render(context) {
         h('dt', {}, 'Deadline'), h('dd', {}, dateTime(task.deadline), ' ',
           task.status === 'OPEN' ? h('span', { class: `time-left${secondsLeft < 0 ? ' overdue' : ''}` }, `(${timeLeft(secondsLeft)})`) : null),
         task.assignee ? [h('dt', {}, 'Assigned to'), h('dd', {}, task.assignee)] : null,
-        task.decision ? [h('dt', {}, 'Decision'), h('dd', {}, `${humanize(task.decision.decision)} by ${task.decision.actor}`,
+        task.decision ? [h('dt', {}, 'Decision'), h('dd', {}, `${decided(task.decision.decision)} by ${task.decision.actor}`,
           task.decision.onBehalfOf ? ` for ${task.decision.onBehalfOf}` : '', ', ', dateTime(task.decision.at),
           task.decision.comment ? h('q', {}, task.decision.comment) : null)] : null),
       summary.purpose ? h('p', { class: 'purpose' }, h('b', {}, 'Purpose: '), summary.purpose) : null,
