@@ -126,7 +126,7 @@ func (h *Handler) reserve(ctx context.Context, in Input) (Output, error) {
 	if route.AutoRelease {
 		detail += "; released at once"
 	} else {
-		detail += fmt.Sprintf("; approvals: %v", route.Approvals)
+		detail += "; approvals: " + domain.ListWords(route.Approvals)
 	}
 	// The reservation, the step's record and its audit events are one transaction. A
 	// reservation found without the record (made on its own, before the step recorded both at

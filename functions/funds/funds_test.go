@@ -16,10 +16,13 @@ func TestReserveRoutesByAmountAndIsIdempotent(t *testing.T) {
 		name   string
 		amount int64
 		roles  []domain.Role
+		// detail is the step's note, for people.
+		detail string
 	}{
-		{"small amounts are released at once", 1_000_000, nil},
-		{"above 50,000 USD finance approves", 10_000_000, []domain.Role{domain.RoleFinance}},
-		{"above 250,000 USD finance and senior management", 30_000_000, []domain.Role{domain.RoleFinance, domain.RoleSeniorManagement}},
+		{"small amounts are released at once", 1_000_000, nil, "10000.00 USD reserved; released at once"},
+		{"above 50,000 USD finance approves", 10_000_000, []domain.Role{domain.RoleFinance}, "100000.00 USD reserved; approvals: finance"},
+		{"above 250,000 USD finance and senior management", 30_000_000, []domain.Role{domain.RoleFinance, domain.RoleSeniorManagement},
+			"300000.00 USD reserved; approvals: finance and senior-management"},
 	}
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {
@@ -48,6 +51,15 @@ func TestReserveRoutesByAmountAndIsIdempotent(t *testing.T) {
 			}
 			if n := f.Actions(t, a.ID)[audit.ActionFundReserved]; n != 1 {
 				t.Fatalf("%d reservation events, want 1", n)
+			}
+			var details []string
+			for _, step := range f.Get(t, a.ID).Steps {
+				if step.Name == funds.StepReserve {
+					details = append(details, step.Detail)
+				}
+			}
+			if len(details) != 1 || details[0] != test.detail {
+				t.Fatalf("reserve steps %q, want one %q", details, test.detail)
 			}
 		})
 	}
