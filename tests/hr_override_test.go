@@ -355,16 +355,34 @@ func TestLevelSixNeedsASeniorManagementOverrideWithAJustification(t *testing.T) 
 		c.Override.ActorID != "senior-1" || c.Override.Comment != justification {
 		t.Fatalf("clearance %+v", a.Clearance)
 	}
-	h.history(a.ID,
+	items := h.history(a.ID,
 		timelineEntry{"audit", "activation.requested", "office-ye", ""},
 		timelineEntry{"audit", "step.completed", "system", "DENIED"},
 		timelineEntry{"audit", "task.created", "system", "security_override"},
 		timelineEntry{"audit", "task.decided", "finance-1", "fund_release"},
 		timelineEntry{"audit", "task.decided", "senior-1", "security_override"},
-		timelineEntry{"audit", "step.completed", "system", "CLEARED_BY_OVERRIDE"},
+		timelineEntry{"audit", "step.completed", "senior-1", "CLEARED_BY_OVERRIDE"},
 		timelineEntry{"audit", "roster.booked", "system", ""},
 		timelineEntry{"audit", "activation.status_changed", "system", "ACTIVE"},
 	)
+	// The override is the clearance step's, by the person who overrode, though the roster's
+	// clearance gate applied it.
+	var overrides []api.HistoryEvent
+	for _, e := range items {
+		if e.Source == "audit" && e.Type == "step.completed" && contains(fmt.Sprint(e.Detail), "CLEARED_BY_OVERRIDE") {
+			overrides = append(overrides, e)
+		}
+	}
+	if len(overrides) != 1 {
+		t.Fatalf("%d override events: %+v", len(overrides), overrides)
+	}
+	recorded := overrides[0]
+	detail, _ := recorded.Detail.(map[string]any)
+	after, _ := detail["after"].(map[string]any)
+	if recorded.Actor != "senior-1" || recorded.Step != "SecurityClearance" || detail["role"] != "senior-management" || detail["subject"] != "clearance" ||
+		after["step"] != "clearance" || after["overriddenBy"] != "senior-1" || after["justification"] != justification || after["appliedIn"] != "BookExpert" {
+		t.Fatalf("the override is recorded as %+v", recorded)
+	}
 }
 
 // Senior management declines to override the level-6 denial: REJECTED, the reservation back in

@@ -73,7 +73,7 @@ func (h *Handler) Handle(ctx context.Context, in Input) (Output, error) {
 func (h *Handler) handle(ctx context.Context, in Input) (Output, error) {
 	call := step.Call{ActivationID: in.ActivationID, Execution: in.Execution, State: in.State}
 	if call.State == "" {
-		call.State = "SecurityClearance"
+		call.State = step.ClearanceState
 	}
 	if err := call.Check(); err != nil {
 		return Output{}, err

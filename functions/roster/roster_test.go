@@ -1,6 +1,7 @@
 package roster_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -83,7 +84,9 @@ func TestAnOverrideWithAJustificationClearsLevelSix(t *testing.T) {
 			Role: domain.RoleSeniorManagement, Comment: c.comment}); err != nil {
 			t.Fatal(err)
 		}
-		result := steptest.Invoke(t, handler, roster.Input{Action: roster.ActionBook, ActivationID: a.ID, Profile: roster.Profile{Index: index(0)}})
+		input := roster.Input{Action: roster.ActionBook, ActivationID: a.ID, Profile: roster.Profile{Index: index(0)},
+			Execution: "arn:aws:states:eu-west-1:123456789012:execution:fasttrack:" + a.ID, State: "BookExpert"}
+		result := steptest.Invoke(t, handler, input)
 		if c.want != "" {
 			result.MustFail(t, c.want)
 			continue
@@ -92,6 +95,47 @@ func TestAnOverrideWithAJustificationClearsLevelSix(t *testing.T) {
 		stored := f.Get(t, a.ID)
 		if stored.Clearance.Decision != domain.ClearedByOverride || stored.Clearance.Override.ActorID != "senior-1" {
 			t.Fatalf("clearance = %+v", stored.Clearance)
+		}
+		// The override is the clearance step's event, by the person who overrode, though the
+		// roster's gate applied it; the roster's own booking stays the roster's.
+		var overrides, bookings []audit.Event
+		for _, e := range f.Audit(t, a.ID) {
+			switch {
+			case e.Action == audit.ActionStepCompleted && e.Subject == "clearance":
+				overrides = append(overrides, e)
+			case e.Action == audit.ActionExpertBooked:
+				bookings = append(bookings, e)
+			}
+		}
+		if len(overrides) != 1 {
+			t.Fatalf("%d override events, want 1", len(overrides))
+		}
+		e := overrides[0]
+		var after struct {
+			Step          string                  `json:"step"`
+			Clearance     domain.ClearanceOutcome `json:"clearance"`
+			Task          string                  `json:"task"`
+			OverriddenBy  string                  `json:"overriddenBy"`
+			Justification string                  `json:"justification"`
+			AppliedIn     string                  `json:"appliedIn"`
+		}
+		if err := json.Unmarshal(e.After, &after); err != nil {
+			t.Fatal(err)
+		}
+		if e.Actor != "senior-1" || e.Role != string(domain.RoleSeniorManagement) || e.WorkflowEvent != input.Execution+"#SecurityClearance" {
+			t.Fatalf("override recorded as actor %q role %q workflow event %q", e.Actor, e.Role, e.WorkflowEvent)
+		}
+		if after.Step != "clearance" || after.Clearance.Decision != domain.ClearedByOverride || after.Task != task.ID ||
+			after.OverriddenBy != "senior-1" || after.Justification != c.comment || after.AppliedIn != "BookExpert" {
+			t.Fatalf("override's after-image %s", e.After)
+		}
+		if len(bookings) != 1 || bookings[0].Role != roster.Name || bookings[0].Actor != "system" || bookings[0].WorkflowEvent != input.Execution+"#BookExpert" {
+			t.Fatalf("booking events %+v", bookings)
+		}
+		// A second call finds the override recorded and records nothing again.
+		steptest.Invoke(t, handler, input).MustSucceed(t, nil)
+		if n := f.Actions(t, a.ID)[audit.ActionStepCompleted]; n != 2 {
+			t.Fatalf("%d step.completed events after a second call, want 2 (the override and the booking)", n)
 		}
 	}
 }

@@ -67,6 +67,15 @@ func Summary(a domain.Activation) domain.TaskSummary {
 		PeopleTotal: a.PeopleAffected.Total(), Profiles: len(a.Profiles), Justification: a.Justification}
 }
 
+// ClearanceStep and ClearanceState are the clearance function's step (its record on the
+// activation, its events' "step") and the workflow state that runs it. The clearance gate
+// records a level-6 override under them: it changes the clearance step's outcome, whichever
+// step's gate finds the override.
+const (
+	ClearanceStep  = "clearance"
+	ClearanceState = "SecurityClearance"
+)
+
 // ClearanceTasks is what the clearance gate needs of the task store.
 type ClearanceTasks interface {
 	OpenTasks
@@ -78,6 +87,11 @@ type ClearanceTasks interface {
 // justification (domain.ApplyOverride), which the gate then records on the activation as
 // CLEARED_BY_OVERRIDE. Anything else is *domain.SecurityClearanceDenied. It returns the
 // activation as it is after the gate.
+//
+// The override's audit event belongs to the clearance step, not to the step whose gate applied
+// it (the roster's BookExpert, or Activate): its actor is the person who overrode, in the role
+// they decided in, its workflow reference the clearance state, its "step" the clearance step;
+// the state that applied it is kept as "appliedIn".
 func (r Runtime) ClearanceGate(ctx context.Context, call Call, tasks ClearanceTasks, a store.Current) (store.Current, error) {
 	denied := func(why string) error {
 		level := a.SecurityLevel
@@ -97,11 +111,10 @@ func (r Runtime) ClearanceGate(ctx context.Context, call Call, tasks ClearanceTa
 	if err != nil {
 		return a, err
 	}
-	approved := func(kind domain.TaskKind) *domain.Decision {
+	approved := func(kind domain.TaskKind) *domain.ApprovalTask {
 		for _, t := range all {
 			if t.Kind == kind && t.Status == domain.TaskDecided && t.Decision != nil && t.Decision.Outcome == domain.Approve {
-				d := *t.Decision
-				return &d
+				return &t
 			}
 		}
 		return nil
@@ -116,11 +129,12 @@ func (r Runtime) ClearanceGate(ctx context.Context, call Call, tasks ClearanceTa
 		if !a.Clearance.OverridePossible {
 			return a, denied(fmt.Sprintf("level %d cannot be cleared", a.Clearance.Level))
 		}
-		decision := approved(domain.KindSecurityOverride)
-		if decision == nil {
+		task := approved(domain.KindSecurityOverride)
+		if task == nil {
 			return a, denied("senior management has not overridden the denial")
 		}
-		overridden, err := domain.ApplyOverride(*a.Clearance, *decision, r.Config)
+		decision := *task.Decision
+		overridden, err := domain.ApplyOverride(*a.Clearance, decision, r.Config)
 		if err != nil {
 			return a, err
 		}
@@ -133,9 +147,14 @@ func (r Runtime) ClearanceGate(ctx context.Context, call Call, tasks ClearanceTa
 				return nil, nil
 			}
 			detail := fmt.Sprintf("level %d cleared by override of %s", overridden.Level, decision.ActorID)
+			clearance := Call{ActivationID: call.ActivationID, Execution: call.Execution, State: ClearanceState}
+			event := r.Event(clearance, current, audit.ActionStepCompleted, ClearanceStep, before, map[string]any{
+				"step": ClearanceStep, "clearance": overridden, "task": task.ID, "overriddenBy": decision.ActorID,
+				"justification": decision.Comment, "appliedIn": call.State})
+			event.Actor, event.Role = decision.ActorID, string(decision.Role)
 			return &store.Change{Clearance: &overridden,
-				Step:   &domain.Step{Name: "clearance", Status: "overridden", Detail: detail},
-				Events: []audit.Event{r.Event(call, current, audit.ActionStepCompleted, "clearance", before, overridden)}}, nil
+				Step:   &domain.Step{Name: ClearanceStep, Status: "overridden", Detail: detail},
+				Events: []audit.Event{event}}, nil
 		})
 		if err != nil {
 			return a, err
