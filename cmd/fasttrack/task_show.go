@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,9 +16,6 @@ import (
 	"github.com/fasttrack/fasttrack/functions/api"
 	"github.com/fasttrack/fasttrack/shared/domain"
 )
-
-// maxTaskPages bounds how many pages of the inbox `tasks show` reads to find one task.
-const maxTaskPages = 50
 
 // newTaskShowCommand is `tasks show`: everything an approver needs to decide one task, and
 // what deciding it does.
@@ -46,36 +44,20 @@ func newTaskShowCommand(options *clientOptions) *cobra.Command {
 	}
 }
 
-// findTask reads the caller's inbox page by page until it finds the task; it returns the task
-// and its JSON as the API gave it.
+// findTask reads one task (GET /tasks/{id}); it returns the task and its JSON as the API gave
+// it. A task the caller's roles do not read is 404, as one that does not exist: the error says
+// where the caller's tasks are listed.
 func findTask(ctx context.Context, c *client, id string) (api.TaskView, []byte, error) {
-	cursor := ""
-	for range maxTaskPages {
-		query := url.Values{"limit": {"100"}}
-		if cursor != "" {
-			query.Set("cursor", cursor)
-		}
-		var page struct {
-			Items []json.RawMessage `json:"items"`
-			Next  string            `json:"next"`
-		}
-		if _, err := c.getJSON(ctx, http.MethodGet, "/tasks?"+query.Encode(), nil, &page); err != nil {
-			return api.TaskView{}, nil, err
-		}
-		for _, raw := range page.Items {
-			var task api.TaskView
-			if err := jsonUnmarshal(raw, &task); err != nil {
-				return api.TaskView{}, nil, err
-			}
-			if task.ID == id {
-				return task, raw, nil
-			}
-		}
-		if cursor = page.Next; cursor == "" {
-			break
-		}
+	var task api.TaskView
+	data, err := c.getJSON(ctx, http.MethodGet, "/tasks/"+url.PathEscape(id), nil, &task)
+	var p *problemError
+	if errors.As(err, &p) && p.Status == http.StatusNotFound {
+		p.hint = fmt.Sprintf("no task %s among the tasks of your roles (`fasttrack tasks` lists them)", id)
 	}
-	return api.TaskView{}, nil, fmt.Errorf("no task %s in your inbox (`fasttrack tasks` lists the tasks of your roles)", id)
+	if err != nil {
+		return api.TaskView{}, nil, err
+	}
+	return task, data, nil
 }
 
 // printTask writes a task as a list of its facts, then what to do with it.

@@ -84,7 +84,12 @@ func TestNewUserWalkthrough(t *testing.T) {
 	mustRun(t, []string{"Task", firstTask, "OPEN, ", "Duty station", "Port-au-Prince, HT (security level 4)", "Purpose", "Rubble removal",
 		"Justification", "Floods", "Assigned to", "security-1", "To decide: `fasttrack decide " + firstTask + " approve --comment ...`"},
 		"tasks", "show", firstTask)
-	mustFail(t, []string{"no task task-none in your inbox"}, "tasks", "show", "task-none")
+	mustFail(t, []string{"HTTP 404", "no task task-none among the tasks of your roles", "`fasttrack tasks` lists them"}, "tasks", "show", "task-none")
+	// Another role's task is as unknown to finance as a task that does not exist.
+	as(t, sys.APIURL, "finance-1")
+	mustFail(t, []string{"HTTP 404", "no task " + firstTask + " among the tasks of your roles"}, "tasks", "show", firstTask)
+	as(t, sys.APIURL, "office-ht")
+	mustFail(t, []string{"HTTP 403"}, "tasks", "show", firstTask)
 
 	// security-1 goes on a field mission; the delegate decides on their behalf.
 	as(t, sys.APIURL, "security-1")

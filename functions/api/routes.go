@@ -15,6 +15,7 @@ func (s *Server) register() {
 	s.handle(http.MethodGet, "/activations/{id}/history", s.activationHistory)
 	s.handle(http.MethodPost, "/activations/{id}/redrive", s.redriveActivation)
 	s.handle(http.MethodGet, "/tasks", s.listTasks)
+	s.handle(http.MethodGet, "/tasks/{id}", s.getTask)
 	s.handle(http.MethodPost, "/tasks/{id}/decision", s.decideTask)
 	s.handle(http.MethodPost, "/tasks/{id}/reassign", s.reassignTask)
 	s.handle(http.MethodPost, "/delegations", s.createDelegation)

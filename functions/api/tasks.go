@@ -102,6 +102,24 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, caller auth.P
 	return writeJSON(w, http.StatusOK, list)
 }
 
+// getTask handles GET /tasks/{id}: one task, as the inbox shows it, to whoever the inbox shows
+// it to: an approver the tasks of their roles (a delegate holds the role of the tasks delegated
+// to them), auditors and admins every task. A caller who lists no tasks at all gets 403; a task
+// of a role the caller does not read is 404, the same answer as a task that does not exist.
+func (s *Server) getTask(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
+	if caller.ScopeOf(auth.ListTasks) == auth.None {
+		return forbidden(auth.ListTasks)
+	}
+	task, err := s.taskOf(r)
+	if err != nil {
+		return err
+	}
+	if !caller.Allows(auth.ListTasks, auth.Resource{Role: auth.Role(task.Role)}) {
+		return notFound("task")
+	}
+	return writeJSON(w, http.StatusOK, s.view(task))
+}
+
 // rolesCursor continues an inbox that spans several roles: the store pages one role at a time,
 // so the cursor says which role comes next and where in it.
 type rolesCursor struct {

@@ -412,3 +412,50 @@ func TestADecisionWhileTheWorkflowIsStalledStands(t *testing.T) {
 		}
 	}
 }
+
+// GET /tasks/{id} shows a task to whoever's inbox shows it: approvers of its role (with the
+// same view as the inbox's), auditors and admins; any other approver gets the 404 of a task
+// that does not exist, with nothing of the task in it; a role that lists no tasks gets 403.
+func TestOneTaskIsShownAsTheInboxShowsIt(t *testing.T) {
+	h := newHarness(t)
+	a := h.withActivation("Mombasa", 1_000_000)
+	h.addTask(domain.ApprovalTask{ID: "task-1", ActivationID: a.ID, Role: domain.RoleSecurity, Kind: domain.KindSecurityClearance, Office: "KE"})
+
+	var inbox api.TaskList
+	h.do("security-1", http.MethodGet, "/tasks", nil).json(t, &inbox)
+	if len(inbox.Items) != 1 {
+		t.Fatalf("inbox %+v", inbox.Items)
+	}
+	for _, user := range []string{"security-1", "security-2", "finance-security", "auditor-1", "admin-1"} {
+		resp := h.do(user, http.MethodGet, "/tasks/task-1", nil)
+		if resp.Status != http.StatusOK {
+			t.Fatalf("%s reading the task: %d %s", user, resp.Status, resp.Body)
+		}
+		var task api.TaskView
+		resp.json(t, &task)
+		if task.ID != "task-1" || task.ActivationID != a.ID || task.Role != domain.RoleSecurity || task.Status != domain.TaskOpen ||
+			task.Summary.DutyStation != "Mombasa" || task.TimeLeftSeconds != inbox.Items[0].TimeLeftSeconds {
+			t.Fatalf("%s reads %+v, the inbox shows %+v", user, task, inbox.Items[0])
+		}
+	}
+	for _, user := range []string{"finance-1", "hr-1", "senior-1"} {
+		other := h.do(user, http.MethodGet, "/tasks/task-1", nil)
+		missing := h.do(user, http.MethodGet, "/tasks/task-none", nil)
+		if other.Status != http.StatusNotFound || missing.Status != http.StatusNotFound || other.problem(t).Detail != missing.problem(t).Detail ||
+			strings.Contains(string(other.Body), a.ID) || strings.Contains(string(other.Body), "Mombasa") {
+			t.Fatalf("%s reading another role's task: %d %s (missing: %d %s)", user, other.Status, other.Body, missing.Status, missing.Body)
+		}
+	}
+	if resp := h.do("office-ke", http.MethodGet, "/tasks/task-1", nil); resp.Status != http.StatusForbidden || strings.Contains(string(resp.Body), a.ID) {
+		t.Fatalf("a country office reading a task: %d %s", resp.Status, resp.Body)
+	}
+	// Once decided, the task shows its decision.
+	if resp := h.do("security-1", http.MethodPost, "/tasks/task-1/decision", map[string]string{"decision": "approve", "comment": "cleared"}); resp.Status != http.StatusOK {
+		t.Fatalf("decide: %d %s", resp.Status, resp.Body)
+	}
+	var decided api.TaskView
+	h.do("auditor-1", http.MethodGet, "/tasks/task-1", nil).json(t, &decided)
+	if decided.Status != domain.TaskDecided || decided.Decision == nil || decided.Decision.ActorID != "security-1" || decided.Decision.Comment != "cleared" {
+		t.Fatalf("decided task %+v", decided)
+	}
+}
