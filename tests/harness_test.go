@@ -39,6 +39,12 @@ type harness struct {
 
 func start(tb testing.TB) *harness {
 	tb.Helper()
+	return startLogging(tb, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// startLogging starts the system with its log going to logger.
+func startLogging(tb testing.TB, logger *slog.Logger) *harness {
+	tb.Helper()
 	b := make([]byte, 5)
 	_, _ = rand.Read(b)
 	fake := clock.NewFake(time.Now().UTC().Truncate(time.Millisecond))
@@ -46,7 +52,7 @@ func start(tb testing.TB) *harness {
 	sys, err := localstack.Start(context.Background(), localstack.Options{
 		DynamoDBEndpoint: dynamolocal.TestEndpoint(tb), TablePrefix: "e" + hex.EncodeToString(b) + "-",
 		Addr: "127.0.0.1:0", Clock: fake, MemoryJournal: true, NoSync: true,
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:       logger,
 		WrapFunction: injected.wrap,
 	})
 	if err != nil {

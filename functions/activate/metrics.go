@@ -1,6 +1,7 @@
 package activate
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -12,8 +13,9 @@ import (
 // steps (the first time each succeeded) and to ACTIVE, in CloudWatch embedded metric format: one
 // JSON log line per value, whose "_aws" directive makes CloudWatch Logs turn it into a metric of
 // registry.MetricsNamespace by stage, country and crisis type (and step). It needs no IAM
-// permission and no call; locally the lines are ordinary log lines. GET /metrics/activations
-// computes the same times from the stored activations for people.
+// permission and no call; in the local system's log, for people, each is one short DEBUG line
+// (registry.ReadableMetrics). GET /metrics/activations computes the same times from the stored
+// activations for people.
 func (h *Handler) publishTimings(a domain.Activation, activeAt time.Time) {
 	seen := map[string]bool{}
 	for _, s := range a.Steps {
@@ -26,29 +28,17 @@ func (h *Handler) publishTimings(a domain.Activation, activeAt time.Time) {
 	h.metric(registry.MetricTimeToActive, activeAt.Sub(a.CreatedAt), activeAt, a, "")
 }
 
-// metric logs one value in embedded metric format; step is "" for a metric without the step
-// dimension.
+// metric logs one value in embedded metric format (registry.LogMetric); step is "" for a
+// metric without the step dimension.
 func (h *Handler) metric(name string, elapsed time.Duration, at time.Time, a domain.Activation, step string) {
-	dimensions := []string{registry.MetricDimensionStage, registry.MetricDimensionCountry, registry.MetricDimensionCrisisType}
-	attributes := []any{
-		slog.String(registry.MetricDimensionStage, h.runtime.Stage),
-		slog.String(registry.MetricDimensionCountry, a.Country),
-		slog.String(registry.MetricDimensionCrisisType, string(a.CrisisType)),
+	dimensions := []registry.Dimension{
+		{Name: registry.MetricDimensionStage, Value: h.runtime.Stage},
+		{Name: registry.MetricDimensionCountry, Value: a.Country},
+		{Name: registry.MetricDimensionCrisisType, Value: string(a.CrisisType)},
 	}
 	if step != "" {
-		dimensions = append(dimensions, registry.MetricDimensionStep)
-		attributes = append(attributes, slog.String(registry.MetricDimensionStep, step))
+		dimensions = append(dimensions, registry.Dimension{Name: registry.MetricDimensionStep, Value: step})
 	}
-	attributes = append(attributes,
-		slog.Any("_aws", map[string]any{
-			"Timestamp": at.UnixMilli(),
-			"CloudWatchMetrics": []any{map[string]any{
-				"Namespace":  registry.MetricsNamespace,
-				"Dimensions": [][]string{dimensions},
-				"Metrics":    []any{map[string]any{"Name": name, "Unit": "Seconds"}},
-			}},
-		}),
-		slog.String("activationId", a.ID),
-		slog.Float64(name, elapsed.Seconds()))
-	h.runtime.Logger.Info("metric "+name, attributes...)
+	registry.LogMetric(context.Background(), h.runtime.Logger, registry.Metric{Name: name, Unit: "Seconds", Value: elapsed.Seconds(),
+		At: at, Dimensions: dimensions, Properties: []slog.Attr{slog.String("activationId", a.ID)}})
 }

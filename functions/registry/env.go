@@ -86,8 +86,10 @@ type Env struct {
 	// The local system passes the clock its engine runs on, so that deadlines in the store and
 	// the workflow's timeouts move together when tests move a fake clock.
 	Now func() time.Time
-	// Logger receives the function's logs and its embedded-format metrics; JSON on standard
-	// output (what CloudWatch Logs reads on Lambda) when nil.
+	// Logger, when set, is a log for people (the local system's terminal): the function's logs,
+	// and its metrics as one short DEBUG line each (ReadableMetrics). When nil the function logs
+	// JSON on standard output, what CloudWatch Logs reads on Lambda, where each metric is a
+	// record in embedded metric format that CloudWatch turns into the metric (LogMetric).
 	Logger *slog.Logger
 }
 
@@ -99,10 +101,11 @@ func (e Env) Clock() func() time.Time {
 	return time.Now
 }
 
-// Log returns Logger, or a JSON logger on standard output when it is not set.
+// Log returns Logger with its metrics made readable, or a JSON logger on standard output, with
+// the metrics in embedded metric format, when it is not set.
 func (e Env) Log() *slog.Logger {
 	if e.Logger != nil {
-		return e.Logger
+		return slog.New(ReadableMetrics(e.Logger.Handler()))
 	}
 	return slog.New(slog.NewJSONHandler(os.Stdout, nil))
 }

@@ -233,21 +233,12 @@ func (r Runtime) Event(call Call, a domain.Activation, action, subject string, b
 		WorkflowEvent: call.WorkflowEvent()}
 }
 
-// Metric logs one value of a CloudWatch metric in embedded metric format: a JSON log line with
-// the "_aws" directive, which CloudWatch Logs turns into the metric in registry.MetricsNamespace
-// with the stage as its dimension. Locally it is an ordinary log line.
+// Metric logs one value of a CloudWatch metric counted by the stage (registry.LogMetric): in
+// embedded metric format on Lambda, which CloudWatch Logs turns into the metric of
+// registry.MetricsNamespace; a short DEBUG line in a log for people.
 func (r Runtime) Metric(name string, value float64) {
-	r.Logger.Info("metric "+name,
-		slog.Any("_aws", map[string]any{
-			"Timestamp": r.Clock().UnixMilli(),
-			"CloudWatchMetrics": []any{map[string]any{
-				"Namespace":  registry.MetricsNamespace,
-				"Dimensions": [][]string{{registry.MetricDimensionStage}},
-				"Metrics":    []any{map[string]any{"Name": name, "Unit": "Count"}},
-			}},
-		}),
-		slog.String(registry.MetricDimensionStage, r.Stage),
-		slog.Float64(name, value))
+	registry.LogMetric(context.Background(), r.Logger, registry.Metric{Name: name, Unit: "Count", Value: value, At: r.Clock(),
+		Dimensions: []registry.Dimension{{Name: registry.MetricDimensionStage, Value: r.Stage}}})
 }
 
 // Decode reads a JSON document into v strictly: an unknown field is an error naming it.
