@@ -176,6 +176,9 @@ func (e *Engine) DescribeExecution(ctx context.Context, arn string) (*Execution,
 // describeExecution describes x, reading from the journal the input and output a stored
 // execution does not keep in memory, once what it shows is on disk.
 func (e *Engine) describeExecution(ctx context.Context, x *execution) (*Execution, error) {
+	if e.journal != nil {
+		e.reading.RLock()
+	}
 	x.mu.Lock()
 	d, seq, stored := x.describe(), x.lastSeq, x.stored()
 	var locs []journal.Location
@@ -183,10 +186,15 @@ func (e *Engine) describeExecution(ctx context.Context, x *execution) (*Executio
 		locs = x.locations()
 	}
 	x.mu.Unlock()
+	var err error
 	if stored && len(locs) > 0 {
-		if err := e.readSummary(x, d, locs); err != nil {
-			return nil, err
-		}
+		err = e.readSummary(x, d, locs)
+	}
+	if e.journal != nil {
+		e.reading.RUnlock()
+	}
+	if err != nil {
+		return nil, err
 	}
 	// What a client reads survives a crash.
 	if err := e.waitDurable(ctx, seq); err != nil {

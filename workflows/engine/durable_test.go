@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -320,4 +322,66 @@ func TestTaskDeadlinesSurviveARestart(t *testing.T) {
 			t.Fatalf("token of the timed out task: %v", err)
 		}
 	})
+}
+
+// Readers of closed executions' histories and descriptions run while retention forgets
+// executions and compaction moves the kept ones to new segments: no reader of an execution
+// still known finds its records gone.
+func TestReadersRaceCompaction(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarnessAt(t, clock.NewFake(epoch), dir, func(o *Options) { o.RetainClosed = 10; o.SegmentSize = 32 << 10 })
+	machine := h.machine(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"` + strings.Repeat("x", 1000) + `","Next":"Q"},"Q":{"Type":"Pass","End":true}}}`)
+	var (
+		mu      sync.Mutex
+		closed  []string
+		stop    = make(chan struct{})
+		readers sync.WaitGroup
+		failed  atomic.Value
+	)
+	stillKnown := func(arn string) bool {
+		x, err := h.e.execution(arn)
+		return err == nil && !x.evicted.Load()
+	}
+	for r := 0; r < 4; r++ {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				mu.Lock()
+				if len(closed) == 0 {
+					mu.Unlock()
+					continue
+				}
+				arn := closed[len(closed)-1-i%min(len(closed), 10)]
+				mu.Unlock()
+				_, _, err := h.e.GetExecutionHistory(context.Background(), GetExecutionHistoryInput{ExecutionArn: arn, MaxResults: 1000})
+				if err == nil {
+					_, err = h.e.DescribeExecution(context.Background(), arn)
+				}
+				if err != nil && stillKnown(arn) {
+					failed.CompareAndSwap(nil, fmt.Sprintf("%s: %v", arn, err))
+				}
+			}
+		}()
+	}
+	for i := 0; i < 600 && failed.Load() == nil; i++ {
+		arn := h.start(machine, fmt.Sprintf(`{"i":%d}`, i))
+		h.wait(arn)
+		mu.Lock()
+		closed = append(closed, arn)
+		mu.Unlock()
+	}
+	close(stop)
+	readers.Wait()
+	if f := failed.Load(); f != nil {
+		t.Fatalf("a reader of a known execution failed: %s", f)
+	}
+	if segments, _ := filepath.Glob(filepath.Join(dir, "seg-*.log")); len(segments) > 20 {
+		t.Fatalf("%d segments left: compaction and retention did not run", len(segments))
+	}
 }

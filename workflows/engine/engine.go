@@ -73,6 +73,11 @@ type Engine struct {
 	log     *slog.Logger
 	random  func() float64
 	journal *journal.Journal
+	// reading is held shared by whoever reads an execution's journal records outside the
+	// execution's lock (a description, a history), from copying the locations to the last
+	// read, and exclusively to release records: compaction moving an execution, or retention
+	// forgetting one, cannot delete a segment under a reader.
+	reading sync.RWMutex
 
 	ctx    context.Context
 	cancel context.CancelFunc

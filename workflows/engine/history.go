@@ -221,6 +221,10 @@ func (e *Engine) GetExecutionHistory(ctx context.Context, in GetExecutionHistory
 // history returns the execution's events (from memory, or from the journal for a closed
 // execution whose history was written out) and the journal sequence number of the last one.
 func (x *execution) history() ([]event, uint64, error) {
+	if x.engine.journal != nil {
+		x.engine.reading.RLock()
+		defer x.engine.reading.RUnlock()
+	}
 	x.mu.Lock()
 	if !x.stored() && (x.engine.journal == nil || len(x.events) == len(x.locs)) {
 		events := x.events[:len(x.events):len(x.events)]

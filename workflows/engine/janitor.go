@@ -130,9 +130,11 @@ func (e *Engine) forgetQueued() {
 	if err := e.journal.WaitDurable(e.ctx.Done(), last); err != nil {
 		return
 	}
+	e.reading.Lock()
 	for _, x := range victims {
 		e.journal.Release(x.records()...)
 	}
+	e.reading.Unlock()
 	e.tombstones = append(e.tombstones, written...)
 }
 
@@ -200,7 +202,9 @@ func (e *Engine) compact() {
 	if err := e.journal.WaitDurable(e.ctx.Done(), last); err != nil {
 		return
 	}
+	e.reading.Lock()
 	e.journal.Release(old...)
+	e.reading.Unlock()
 }
 
 // relocate appends a new generation of x: every record again, the first with the new
