@@ -29,17 +29,17 @@ type faults struct {
 	mu    sync.Mutex
 	calls map[string]int
 	plan  map[string]int
-	holds map[string]func() bool
+	holds map[string]func(item int) bool
 }
 
 func newFaults() *faults {
-	return &faults{calls: map[string]int{}, plan: map[string]int{}, holds: map[string]func() bool{}}
+	return &faults{calls: map[string]int{}, plan: map[string]int{}, holds: map[string]func(item int) bool{}}
 }
 
 // holdUntil makes every invocation of the function in the state wait, before it is counted,
-// until ready says so (polled; at most holdLimit): a test orders a step after another one of
-// the workflow that runs beside it.
-func (f *faults) holdUntil(function, state string, ready func() bool) {
+// until ready says so for its Map item (anyItem outside a Map; polled, at most holdLimit): a
+// test orders a step after another one of the workflow that runs beside it.
+func (f *faults) holdUntil(function, state string, ready func(item int) bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.holds[function+"/"+state] = ready
@@ -48,16 +48,17 @@ func (f *faults) holdUntil(function, state string, ready func() bool) {
 // holdLimit bounds a hold: past it the invocation goes on, and the test's own checks fail.
 const holdLimit = 20 * time.Second
 
-// wait blocks while a hold on the function in the state is not ready.
-func (f *faults) wait(ctx context.Context, function, state string) {
+// wait blocks while a hold on the function in the state is not ready for the call.
+func (f *faults) wait(ctx context.Context, function string, call invocation) {
 	f.mu.Lock()
-	ready := f.holds[function+"/"+state]
+	ready := f.holds[function+"/"+call.State]
 	f.mu.Unlock()
 	if ready == nil {
 		return
 	}
+	item := call.item()
 	deadline := time.Now().Add(holdLimit)
-	for !ready() && time.Now().Before(deadline) && ctx.Err() == nil {
+	for !ready(item) && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
@@ -177,7 +178,7 @@ var _ lambda.Handler = (*faultyFunction)(nil)
 func (fn *faultyFunction) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	var call invocation
 	_ = json.Unmarshal(payload, &call)
-	fn.faults.wait(ctx, fn.name, call.State)
+	fn.faults.wait(ctx, fn.name, call)
 	if fn.faults.record(fn.name, call) {
 		return nil, &TransientError{Message: fmt.Sprintf("%s in %s: the table throttled the request (injected fault)", fn.name, call.State)}
 	}

@@ -41,9 +41,9 @@ func (h *harness) waitStalled(id string) api.ActivationView {
 	return v
 }
 
-// stepExited reports whether the activation's workflow history has left the Task state (it
-// completed there; an aborted state has no exit).
-func (h *harness) stepExited(id, state string) bool {
+// workflowHas reports whether the activation's workflow history has an event of the type in
+// the state (a TaskStateExited: the Task completed; an aborted state has no exit).
+func (h *harness) workflowHas(id string, typ sfntypes.HistoryEventType, state string) bool {
 	status, body := h.as("auditor-1", http.MethodGet, "/activations/"+id+"/history", nil)
 	if status != http.StatusOK {
 		return false
@@ -53,7 +53,7 @@ func (h *harness) stepExited(id, state string) bool {
 		return false
 	}
 	for _, e := range history.Items {
-		if e.Source == "workflow" && e.Type == string(sfntypes.HistoryEventTypeTaskStateExited) && e.Step == state {
+		if e.Source == "workflow" && e.Type == string(typ) && e.Step == state {
 			return true
 		}
 	}
@@ -110,9 +110,18 @@ func total(m map[string]int) (n int) {
 func TestATransientFailureBeyondItsRetriesStopsTheWorkflowAndARedriveCompletesIt(t *testing.T) {
 	h := start(t)
 	fundBefore, bookingsBefore := h.fund(), h.activeBookings()
-	// The insurance check of the second profile fails on its first attempt and every retry.
+	// The insurance check of the second profile fails on its first attempt and every retry,
+	// once the first profile's iteration has completed (one still running when the Map fails
+	// is aborted, and a redrive runs it again).
+	var activationID atomic.Value
+	activationID.Store("")
+	h.faults.holdUntil("insurance", "CheckCover", func(item int) bool {
+		id := activationID.Load().(string)
+		return item != 1 || (id != "" && h.workflowHas(id, sfntypes.HistoryEventTypeMapIterationSucceeded, "Insurance"))
+	})
 	h.faults.failNext("insurance", "CheckCover", 1, 1+retries)
 	a := h.create("office-ke", h.twoProfiles())
+	activationID.Store(a.ID)
 
 	stalled := h.waitStalled(a.ID)
 	if w := stalled.Workflow; w.Status != "FAILED" || w.Error != "TransientError" || !contains(w.Cause, "injected fault") {
@@ -187,9 +196,9 @@ func TestARedriveRunsOnlyTheFailedBranchAgain(t *testing.T) {
 	// branch still running when the other one fails is aborted, and a redrive runs it again.
 	var activationID atomic.Value
 	activationID.Store("")
-	h.faults.holdUntil("funds", "ReserveFunds", func() bool {
+	h.faults.holdUntil("funds", "ReserveFunds", func(int) bool {
 		id := activationID.Load().(string)
-		return id != "" && h.stepExited(id, "SecurityClearance")
+		return id != "" && h.workflowHas(id, sfntypes.HistoryEventTypeTaskStateExited, "SecurityClearance")
 	})
 	h.faults.failNext("funds", "ReserveFunds", anyItem, 1+retries)
 	a := h.create("office-ke", h.request("KE", "Nairobi", 1_000_000))
