@@ -39,6 +39,7 @@ import (
 	"github.com/fasttrack/fasttrack/functions/registry"
 	"github.com/fasttrack/fasttrack/internal/dynamolocal"
 	"github.com/fasttrack/fasttrack/internal/localstack"
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/domain"
 	"github.com/fasttrack/fasttrack/shared/seed"
@@ -327,7 +328,7 @@ func newStepWorld(b *testing.B, onDisk bool) *stepWorld {
 	b.Helper()
 	ctx := context.Background()
 	endpoint := dynamoEndpoint(b, onDisk)
-	plain := dynamodb.New(dynamodb.Options{Region: localstack.Region, BaseEndpoint: aws.String(endpoint),
+	plain := dynamodb.New(dynamodb.Options{HTTPClient: sdkhttp.NewClient(), Region: localstack.Region, BaseEndpoint: aws.String(endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
 	names, err := tables.EnsureTables(ctx, plain, randomPrefix("b"))
 	if err != nil {

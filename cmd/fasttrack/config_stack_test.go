@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
 	"github.com/fasttrack/fasttrack/infra/outputs"
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 )
 
 // cloudFormationServer answers DescribeStacks in CloudFormation's query protocol, so that the
@@ -41,6 +42,7 @@ func cloudFormationServer(t *testing.T, stacks map[string]string) *cloudformatio
 	}))
 	t.Cleanup(server.Close)
 	return cloudformation.New(cloudformation.Options{
+		HTTPClient:   sdkhttp.NewClient(),
 		Region:       "eu-west-1",
 		BaseEndpoint: aws.String(server.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/spf13/cobra"
 
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 	"github.com/fasttrack/fasttrack/workflows/engine"
 	"github.com/fasttrack/fasttrack/workflows/engine/server"
 	"github.com/fasttrack/fasttrack/workflows/engine/tasks"
@@ -38,6 +39,7 @@ func newSFNLocalCommand() *cobra.Command {
 			}
 			if dynamoEndpoint != "" {
 				opts.DynamoDB = dynamodb.New(dynamodb.Options{
+					HTTPClient:   sdkhttp.NewClient(),
 					Region:       region,
 					BaseEndpoint: aws.String(dynamoEndpoint),
 					Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),

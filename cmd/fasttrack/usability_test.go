@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fasttrack/fasttrack/functions/api"
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 	"github.com/fasttrack/fasttrack/shared/domain"
 )
 
@@ -287,6 +288,7 @@ func TestDescribeChange(t *testing.T) {
 // them, and that the local system needs none.
 func TestConfigFromStackWithoutCredentials(t *testing.T) {
 	client := cloudformation.New(cloudformation.Options{
+		HTTPClient:   sdkhttp.NewClient(),
 		Region:       "eu-west-1",
 		BaseEndpoint: aws.String("http://127.0.0.1:1"),
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {

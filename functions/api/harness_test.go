@@ -26,6 +26,7 @@ import (
 
 	"github.com/fasttrack/fasttrack/functions/api"
 	"github.com/fasttrack/fasttrack/internal/dynamolocal"
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/auth"
 	"github.com/fasttrack/fasttrack/shared/domain"
@@ -201,7 +202,7 @@ func (h *harness) startEngine() {
 		endpoint.Close()
 		_ = e.Close()
 	})
-	h.workflow = sfn.New(sfn.Options{Region: region, BaseEndpoint: aws.String(endpoint.URL),
+	h.workflow = sfn.New(sfn.Options{HTTPClient: sdkhttp.NewClient(), Region: region, BaseEndpoint: aws.String(endpoint.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
 }
 
@@ -348,6 +349,7 @@ func (h *harness) stall(activationID string) {
 func newStore(t *testing.T, c *clock.Fake) (*store.Store, *dynamodb.Client, tables.Names) {
 	t.Helper()
 	client := dynamodb.New(dynamodb.Options{
+		HTTPClient:   sdkhttp.NewClient(),
 		Region:       region,
 		BaseEndpoint: aws.String(dynamolocal.TestEndpoint(t)),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),

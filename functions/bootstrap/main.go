@@ -19,6 +19,7 @@ import (
 
 	"github.com/fasttrack/fasttrack/functions/handlers"
 	"github.com/fasttrack/fasttrack/functions/registry"
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 )
 
 // handlerVariable is set by the Lambda runtime from the function's handler setting.
@@ -45,7 +46,7 @@ func setup(ctx context.Context, functions []registry.Function, getenv func(strin
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := load(ctx)
+	cfg, err := load(ctx, config.WithHTTPClient(sdkhttp.NewClient()))
 	if err != nil {
 		return nil, fmt.Errorf("loading the AWS configuration: %w", err)
 	}

@@ -9,12 +9,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/fasttrack/fasttrack/internal/dynamolocal"
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 )
 
 // The emulator answers the real SDK client.
 func TestEndpointAnswersListTables(t *testing.T) {
 	endpoint := dynamolocal.TestEndpoint(t)
 	client := dynamodb.New(dynamodb.Options{
+		HTTPClient:   sdkhttp.NewClient(),
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),

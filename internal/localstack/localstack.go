@@ -32,6 +32,7 @@ import (
 	"github.com/fasttrack/fasttrack/functions/handlers"
 	"github.com/fasttrack/fasttrack/functions/registry"
 	"github.com/fasttrack/fasttrack/internal/dynamolocal"
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 	"github.com/fasttrack/fasttrack/shared/auth"
 	"github.com/fasttrack/fasttrack/shared/config"
 	"github.com/fasttrack/fasttrack/shared/seed"
@@ -200,6 +201,7 @@ func Start(ctx context.Context, opts Options) (_ *System, err error) {
 	}
 	s.ServicesURL = "http://" + servicesListener.Addr().String()
 	s.AWS = aws.Config{
+		HTTPClient:  sdkhttp.NewClient(),
 		Region:      Region,
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
 		ConfigSources: []any{serviceEndpoints{

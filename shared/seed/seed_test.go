@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fasttrack/fasttrack/internal/dynamolocal"
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 	"github.com/fasttrack/fasttrack/shared/config"
 	"github.com/fasttrack/fasttrack/shared/domain"
 	"github.com/fasttrack/fasttrack/shared/seed"
@@ -157,7 +158,7 @@ func TestRosterShowsTheHRPaths(t *testing.T) {
 
 func newStore(t *testing.T) (*store.Store, *dynamodb.Client, tables.Names) {
 	t.Helper()
-	client := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(dynamolocal.TestEndpoint(t)),
+	client := dynamodb.New(dynamodb.Options{HTTPClient: sdkhttp.NewClient(), Region: "us-east-1", BaseEndpoint: aws.String(dynamolocal.TestEndpoint(t)),
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
 	b := make([]byte, 5)
 	_, _ = rand.Read(b)

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fasttrack/fasttrack/internal/dynamolocal"
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 	"github.com/fasttrack/fasttrack/shared/tables"
 )
 
@@ -29,7 +30,7 @@ func BenchmarkDynamoDBCosts(b *testing.B) {
 			if endpoint == "" {
 				endpoint = costEndpoint(b, onDisk)
 			}
-			client := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
+			client := dynamodb.New(dynamodb.Options{HTTPClient: sdkhttp.NewClient(), Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
 				Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
 			names, err := tables.EnsureTables(context.Background(), client, fmt.Sprintf("c%d-", time.Now().UnixNano()))
 			if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/fasttrack/fasttrack/internal/dynamolocal"
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 	"github.com/fasttrack/fasttrack/shared/config"
 	"github.com/fasttrack/fasttrack/shared/store"
 	"github.com/fasttrack/fasttrack/shared/tables"
@@ -43,6 +44,7 @@ func (c *clock) Advance(d time.Duration) {
 func newClient(tb testing.TB) *dynamodb.Client {
 	tb.Helper()
 	return dynamodb.New(dynamodb.Options{
+		HTTPClient:   sdkhttp.NewClient(),
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(dynamolocal.TestEndpoint(tb)),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),

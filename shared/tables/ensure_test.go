@@ -13,12 +13,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fasttrack/fasttrack/internal/dynamolocal"
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 	"github.com/fasttrack/fasttrack/shared/tables"
 )
 
 func newClient(t *testing.T) *dynamodb.Client {
 	t.Helper()
 	return dynamodb.New(dynamodb.Options{
+		HTTPClient:   sdkhttp.NewClient(),
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(dynamolocal.TestEndpoint(t)),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/fasttrack/fasttrack/internal/dynamolocal"
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 )
 
 // sfnLocal is a running `fasttrack sfn-local` process.
@@ -108,6 +109,7 @@ func (p *sfnLocal) kill(t *testing.T) {
 
 func (p *sfnLocal) client() *sfn.Client {
 	return sfn.New(sfn.Options{
+		HTTPClient:   sdkhttp.NewClient(),
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String("http://" + p.addr),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
@@ -166,7 +168,7 @@ func counterState(name, table, step, next string) string {
 func TestCrashRestart(t *testing.T) {
 	bin := buildFasttrack(t)
 	endpoint := dynamolocal.TestEndpoint(t)
-	db := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
+	db := dynamodb.New(dynamodb.Options{HTTPClient: sdkhttp.NewClient(), Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
 	ctx := context.Background()
 	table := fmt.Sprintf("crash-%d", rand.Uint64())

@@ -23,6 +23,7 @@ import (
 
 	"github.com/fasttrack/fasttrack/functions/internal/step"
 	"github.com/fasttrack/fasttrack/internal/dynamolocal"
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 	"github.com/fasttrack/fasttrack/shared/audit"
 	"github.com/fasttrack/fasttrack/shared/config"
 	"github.com/fasttrack/fasttrack/shared/domain"
@@ -66,7 +67,7 @@ type Fixture struct {
 // seed.
 func New(tb testing.TB) *Fixture {
 	tb.Helper()
-	client := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(dynamolocal.TestEndpoint(tb)),
+	client := dynamodb.New(dynamodb.Options{HTTPClient: sdkhttp.NewClient(), Region: "us-east-1", BaseEndpoint: aws.String(dynamolocal.TestEndpoint(tb)),
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
 	b := make([]byte, 5)
 	_, _ = rand.Read(b)

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 	"github.com/fasttrack/fasttrack/workflows/engine"
 	"github.com/fasttrack/fasttrack/workflows/engine/server"
 )
@@ -161,7 +162,7 @@ func (t *Target) serve(connections int) error {
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String("http://" + listener.Addr().String()),
 		Credentials:  credentials.NewStaticCredentialsProvider("bench", "bench", ""),
-		HTTPClient:   &http.Client{Transport: transport},
+		HTTPClient:   sdkhttp.InMemoryBodies{Next: &http.Client{Transport: transport}},
 	})
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/fasttrack/fasttrack/internal/dynamolocal"
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 	"github.com/fasttrack/fasttrack/workflows/engine"
 	"github.com/fasttrack/fasttrack/workflows/engine/clock"
 	"github.com/fasttrack/fasttrack/workflows/engine/server"
@@ -87,6 +88,7 @@ func newHarnessIn(t *testing.T, dynamo tasks.DynamoDB, durable bool) *harness {
 // newSFNClient is the unmodified aws-sdk-go-v2 Step Functions client with a custom endpoint.
 func newSFNClient(endpoint string) *sfn.Client {
 	return sfn.New(sfn.Options{
+		HTTPClient:       sdkhttp.NewClient(),
 		Region:           "us-east-1",
 		BaseEndpoint:     aws.String(endpoint),
 		Credentials:      credentials.NewStaticCredentialsProvider("local", "local", ""),
@@ -98,6 +100,7 @@ func newSFNClient(endpoint string) *sfn.Client {
 func newDynamoDBClient(t *testing.T) *dynamodb.Client {
 	t.Helper()
 	return dynamodb.New(dynamodb.Options{
+		HTTPClient:   sdkhttp.NewClient(),
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(dynamolocal.TestEndpoint(t)),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),

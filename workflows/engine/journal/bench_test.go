@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fasttrack/fasttrack/internal/dynamolocal"
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 )
 
 // eventPayload is about the size of an encoded history event with a small state input.
@@ -97,6 +98,7 @@ func BenchmarkAppendBuffered(b *testing.B) {
 func dynamoHistoryTable(b *testing.B) (*dynamodb.Client, string) {
 	endpoint := dynamolocal.TestEndpoint(b)
 	client := dynamodb.New(dynamodb.Options{
+		HTTPClient:   sdkhttp.NewClient(),
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),

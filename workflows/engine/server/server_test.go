@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 	"github.com/fasttrack/fasttrack/workflows/engine"
 	"github.com/fasttrack/fasttrack/workflows/engine/server"
 	"github.com/fasttrack/fasttrack/workflows/engine/tasks"
@@ -75,6 +76,7 @@ func newClient(t *testing.T) (*sfn.Client, *approvals) {
 		e.Close()
 	})
 	client := sfn.New(sfn.Options{
+		HTTPClient:   sdkhttp.NewClient(),
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),

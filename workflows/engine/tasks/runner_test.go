@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fasttrack/fasttrack/internal/dynamolocal"
+	"github.com/fasttrack/fasttrack/internal/sdkhttp"
 	"github.com/fasttrack/fasttrack/workflows/engine/jsonvalue"
 	"github.com/fasttrack/fasttrack/workflows/engine/states"
 )
@@ -116,6 +117,7 @@ func testDynamoDB(t *testing.T) (*dynamodb.Client, string) {
 	t.Helper()
 	endpoint := dynamolocal.TestEndpoint(t)
 	client := dynamodb.New(dynamodb.Options{
+		HTTPClient:   sdkhttp.NewClient(),
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
