@@ -104,6 +104,9 @@ type Roster interface {
 	Policies(ctx context.Context, expertID string) ([]domain.InsurancePolicy, error)
 	// BookingsOfExpert returns every booking of the expert, cancelled ones included.
 	BookingsOfExpert(ctx context.Context, expertID string) ([]domain.Booking, error)
+	// Candidates reads the roster with the days each expert's bookings hold, as the booking
+	// step reads it (an hr sourcing task's approval asks store.Matching whether anybody fits).
+	Candidates(ctx context.Context) ([]store.Candidate, error)
 }
 
 // AuditTrail is what the API needs of the audit trail.

@@ -30,6 +30,7 @@ var (
 	ProblemConflict         = ProblemKind{"conflict", "The resource is not in a state that allows this", http.StatusConflict}
 	ProblemAlreadyDecided   = ProblemKind{"already-decided", "The task has already been decided", http.StatusConflict}
 	ProblemCoverMissing     = ProblemKind{"cover-missing", "The expert still lacks the insurance cover the task is about", http.StatusConflict}
+	ProblemNoMatch          = ProblemKind{"no-match", "Nobody on the roster can take the profile the task is about", http.StatusConflict}
 	ProblemPrecondition     = ProblemKind{"precondition-failed", "A precondition of the request (If-Match, If-None-Match) does not hold", http.StatusPreconditionFailed}
 	ProblemIdempotencyReuse = ProblemKind{"idempotency-key-reused", "The Idempotency-Key was used with a different request", http.StatusUnprocessableEntity}
 	ProblemNotEligible      = ProblemKind{"not-eligible", "The activation is not eligible for the fast track", http.StatusUnprocessableEntity}
@@ -43,7 +44,7 @@ var (
 func ProblemKinds() []ProblemKind {
 	return []ProblemKind{
 		ProblemMalformed, ProblemValidation, ProblemUnauthenticated, ProblemForbidden, ProblemNotFound,
-		ProblemMethodNotAllowed, ProblemConflict, ProblemAlreadyDecided, ProblemCoverMissing, ProblemPrecondition, ProblemIdempotencyReuse,
+		ProblemMethodNotAllowed, ProblemConflict, ProblemAlreadyDecided, ProblemCoverMissing, ProblemNoMatch, ProblemPrecondition, ProblemIdempotencyReuse,
 		ProblemNotEligible, ProblemTooLarge, ProblemMediaType, ProblemInternal, ProblemUnavailable,
 	}
 }

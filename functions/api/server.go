@@ -162,6 +162,15 @@ func problemFor(err error) *Problem {
 			"and approve again, or reject the task; an approval now would fail the activation when the workflow checks the cover again",
 			coverMissing.Message, coverMissing.ExpertID))
 	}
+	var nobodyFits *domain.NobodyFits
+	if errors.As(err, &nobodyFits) {
+		p := NewProblem(ProblemNoMatch, nobodyFits.Message+": add an expert who can take it to the roster (PUT /experts/{id}) "+
+			"and approve again, or reject the task; an approval now would fail the activation when the workflow books again")
+		for _, m := range nobodyFits.Closest {
+			p.Errors = append(p.Errors, FieldError{Field: "", Reason: m.String()})
+		}
+		return p
+	}
 	var notEligible *domain.NotEligible
 	if errors.As(err, &notEligible) {
 		p := NewProblem(ProblemNotEligible, notEligible.Message)

@@ -273,6 +273,11 @@ func (s *Server) decideTask(w http.ResponseWriter, r *http.Request, caller auth.
 			return err
 		}
 	}
+	if task.Kind == domain.KindExpertSourcing && req.Decision == domain.Approve {
+		if err := s.sourcingComplete(r.Context(), task); err != nil {
+			return err
+		}
+	}
 	decision := domain.Decision{Outcome: req.Decision, ActorID: actor, Role: task.Role, Comment: req.Comment, At: now}
 	if task.Assignee != "" && task.Assignee != actor {
 		decision.OnBehalfOf = task.Assignee
@@ -333,6 +338,45 @@ func (s *Server) enrolmentComplete(ctx context.Context, task domain.ApprovalTask
 		return err
 	}
 	return domain.EnrolmentComplete(booking.ExpertID, policies, period, activation.DeploymentLevel(), s.options.Config)
+}
+
+// sourcingComplete applies store.SourcingComplete to an hr sourcing task about to be approved:
+// somebody on the roster must be able to take the task's profile now, through the same matching
+// the booking step uses (store.Matching). Right after an approval the workflow books again
+// (BookSourcedExpert), and nobody matching there fails the activation, so the approval is
+// refused here instead (409 no-match, naming the profile and why the closest experts do not
+// fit), nothing is stored, and the task stays open for hr to add the expert. The booking stays
+// the authority: an expert booked by another activation in between is still caught there. A
+// task that names no profile of its activation, or whose profile is staffed already, is left to
+// the workflow.
+func (s *Server) sourcingComplete(ctx context.Context, task domain.ApprovalTask) error {
+	var subject struct {
+		Profile struct {
+			Index *int `json:"index"`
+		} `json:"profile"`
+	}
+	data, err := json.Marshal(task.Summary.Detail)
+	if err != nil || json.Unmarshal(data, &subject) != nil || subject.Profile.Index == nil {
+		return nil
+	}
+	index := *subject.Profile.Index
+	activation, err := s.deps.Activations.GetActivation(ctx, task.ActivationID)
+	if err != nil {
+		return err
+	}
+	if index < 0 || index >= len(activation.Profiles) {
+		return nil
+	}
+	for _, d := range activation.Deployments {
+		if d.ProfileIndex == index && d.BookingID != "" {
+			return nil
+		}
+	}
+	candidates, err := s.deps.Roster.Candidates(ctx)
+	if err != nil {
+		return err
+	}
+	return store.SourcingComplete(activation.ID, index, candidates, activation.Profiles[index], activation.DeploymentLevel(), s.options.Config)
 }
 
 // errTokenGone is sendDecision's answer when the workflow no longer waits on the task's token.

@@ -215,33 +215,41 @@ func FourEyes(amount Money, cfg *config.Config) bool {
 
 // MatchReason says why an expert does not match a profile ("" when they do).
 func MatchReason(e Expert, p Profile, level SecurityLevel, bookings []Booking, cfg *config.Config) string {
+	_, reason := mismatch(e, p, level, bookings, cfg)
+	return reason
+}
+
+// mismatch is MatchReason with how many of its checks the expert passed before the one that
+// failed (area, languages, training level, training validity, unavailability, bookings): the
+// more, the closer the expert is to taking the profile (ClosestMismatches ranks by it).
+func mismatch(e Expert, p Profile, level SecurityLevel, bookings []Booking, cfg *config.Config) (int, string) {
 	if !slices.Contains(e.Areas, p.Area) {
-		return "not in the area " + string(p.Area)
+		return 0, "not in the area " + string(p.Area)
 	}
 	for _, l := range p.Languages {
 		if !slices.Contains(e.Languages, l) {
-			return "does not speak " + l
+			return 1, "does not speak " + l
 		}
 	}
 	need := RequiredTraining(level, cfg)
 	period := p.Period()
 	if !e.Training.Level.Satisfies(need) {
-		return fmt.Sprintf("needs %s security training", need)
+		return 2, fmt.Sprintf("needs %s security training", need)
 	}
 	if !e.Training.Expires.Valid() || e.Training.Expires.Before(period.End) {
-		return "security training expires before the deployment ends"
+		return 3, "security training expires before the deployment ends"
 	}
 	for _, u := range e.Unavailable {
 		if u.Overlaps(period) {
-			return "unavailable from " + u.Start.String() + " to " + u.End.String()
+			return 4, "unavailable from " + u.Start.String() + " to " + u.End.String()
 		}
 	}
 	for _, b := range bookings {
 		if b.ExpertID == e.ID && b.Status.Holds() && b.Period.Overlaps(period) {
-			return "booked from " + b.Period.Start.String() + " to " + b.Period.End.String()
+			return 5, "booked from " + b.Period.Start.String() + " to " + b.Period.End.String()
 		}
 	}
-	return ""
+	return 6, ""
 }
 
 // MatchExperts returns the experts who can take the profile at a duty station of the level,
@@ -256,18 +264,22 @@ func MatchExperts(p Profile, level SecurityLevel, experts []Expert, bookings map
 			out = append(out, e)
 		}
 	}
-	slices.SortFunc(out, func(a, b Expert) int {
-		if a.Employment != b.Employment {
-			if a.Employment == Staff {
-				return -1
-			}
-			if b.Employment == Staff {
-				return 1
-			}
-		}
-		return cmp.Or(cmp.Compare(a.ActiveBookings, b.ActiveBookings), cmp.Compare(a.ID, b.ID))
-	})
+	slices.SortFunc(out, preferred)
 	return out
+}
+
+// preferred orders experts who can equally take a profile: staff before consultants, then
+// fewer active bookings, then the smaller id.
+func preferred(a, b Expert) int {
+	if a.Employment != b.Employment {
+		if a.Employment == Staff {
+			return -1
+		}
+		if b.Employment == Staff {
+			return 1
+		}
+	}
+	return cmp.Or(cmp.Compare(a.ActiveBookings, b.ActiveBookings), cmp.Compare(a.ID, b.ID))
 }
 
 // RequiredCover returns the kinds of cover a deployee needs at the level: medical and

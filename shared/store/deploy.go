@@ -52,8 +52,7 @@ func (s *Store) DeployExpert(ctx context.Context, r DeployRequest) (Deployed, er
 		return Deployed{}, err
 	}
 	period := r.Profile.Period()
-	experts, bookings := matchInput(candidates)
-	for _, e := range domain.MatchExperts(r.Profile, r.Level, experts, bookings, cfg) {
+	for _, e := range Matching(candidates, r.Profile, r.Level, cfg) {
 		b, err := s.Book(ctx, BookingRequest{ExpertID: e.ID, ActivationID: r.ActivationID, ProfileIndex: r.ProfileIndex, Period: period})
 		var unavailable *domain.ExpertUnavailable
 		if errors.As(err, &unavailable) {
@@ -102,7 +101,7 @@ func (s *Store) deployed(ctx context.Context, b domain.Booking, r DeployRequest,
 const maxStaffAttempts = 50
 
 // StaffProfile staffs one profile of the activation base and records it, in one transaction:
-// the booking of the best available expert (domain.MatchExperts over candidates, the roster as
+// the booking of the best available expert (Matching over candidates, the roster as
 // Candidates read it; nil reads it), the expert's new version and hold, and the change record
 // returns for the activation given the booking (its step record and audit events; StaffProfile
 // adds the deployment). No expert is booked without the activation recording it, and no
@@ -171,15 +170,11 @@ func (s *Store) StaffProfile(ctx context.Context, base Current, r DeployRequest,
 			}
 			return next, deployed, err == nil, err
 		}
-		experts, bookings := matchInput(candidates)
-		ranked := domain.MatchExperts(r.Profile, r.Level, experts, bookings, cfg)
+		ranked := Matching(candidates, r.Profile, r.Level, cfg)
 		if len(ranked) == 0 {
 			return base, Deployed{}, false, noExpert(r)
 		}
-		chosen, err := find(ranked[0].ID)
-		if err != nil {
-			return base, Deployed{}, false, err
-		}
+		chosen := ranked[0]
 		booking, writes, err := s.bookingWrites(ctx, chosen, BookingRequest{ExpertID: chosen.ID, ActivationID: base.ID,
 			ProfileIndex: r.ProfileIndex, Period: period})
 		var unavailable *domain.ExpertUnavailable

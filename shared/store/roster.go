@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fasttrack/fasttrack/shared/audit"
+	"github.com/fasttrack/fasttrack/shared/config"
 	"github.com/fasttrack/fasttrack/shared/domain"
 	"github.com/fasttrack/fasttrack/shared/tables"
 )
@@ -403,6 +404,40 @@ func (c Candidate) Bookings() []domain.Booking {
 		out = append(out, domain.Booking{ID: id, ExpertID: c.ID, Period: p, Status: domain.BookingActive})
 	}
 	return out
+}
+
+// Matching returns the candidates who can take the profile at a duty station of the level,
+// best first (domain.MatchExperts over the experts and the days their bookings hold). It is
+// the one matching of the roster: the booking step (StaffProfile, DeployExpert) books the first
+// it can, and the approval of an hr sourcing task (SourcingComplete) asks whether there is any.
+func Matching(candidates []Candidate, p domain.Profile, level domain.SecurityLevel, cfg *config.Config) []Candidate {
+	experts, bookings := matchInput(candidates)
+	ranked := domain.MatchExperts(p, level, experts, bookings, cfg)
+	byID := make(map[string]Candidate, len(candidates))
+	for _, c := range candidates {
+		byID[c.ID] = c
+	}
+	out := make([]Candidate, len(ranked))
+	for i, e := range ranked {
+		out[i] = byID[e.ID]
+	}
+	return out
+}
+
+// SourcingComplete is the rule for approving the hr sourcing task of the activation's profile
+// (index): somebody among the candidates (the roster as Candidates reads it) must be able to
+// take the profile now (Matching), or the workflow, booking again right after the approval,
+// fails the activation with NoExpertAvailable. With nobody it is a *domain.NobodyFits (a
+// conflict) naming the profile and why the closest experts do not fit.
+func SourcingComplete(activationID string, index int, candidates []Candidate, p domain.Profile, level domain.SecurityLevel, cfg *config.Config) error {
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	if len(Matching(candidates, p, level, cfg)) > 0 {
+		return nil
+	}
+	experts, bookings := matchInput(candidates)
+	return domain.NobodyCanTake(activationID, index, p, level, experts, bookings, cfg)
 }
 
 // errExpertChanged is the refusal of a booking whose expert changed after they were read.
