@@ -170,7 +170,8 @@ func taskAdvice(t api.TaskView) string {
 	case domain.KindExpertSourcing:
 		return "find a consultant for the profile and add them to the roster (`fasttrack experts set EXPERT_ID --create " +
 			"--file expert.json`, and their insurance with `fasttrack experts policy`), then `" + decide + " approve` books again " +
-			"from the roster; `reject --comment WHY` ends the request."
+			"from the roster (an approval while nobody on the roster can take the profile is refused, says why the closest experts " +
+			"do not fit, and changes nothing); `reject --comment WHY` ends the request."
 	case domain.KindInsuranceEnrolment:
 		expert := "EXPERT_ID"
 		if booking, ok := t.Summary.Detail["booking"].(map[string]any); ok && text(booking, "expertId") != "" {
