@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -85,11 +86,20 @@ func (h *harness) waitForStatus(t *testing.T, executionARN string, want types.Ex
 }
 
 // parkedToken waits for the Park function to receive the task token of the execution keyed key.
-func (h *harness) parkedToken(t *testing.T, key string) string {
+func (h *harness) parkedToken(t *testing.T, arn, key string) string {
 	t.Helper()
 	token, ok := h.lambdas.Token(key, tokenWait)
 	if !ok {
 		t.Fatalf("no task token reached Park for %s", key)
+	}
+	// Park has the token before its call returns; the execution records TaskSubmitted when it
+	// does. A callback sent in between is valid, but the tests read the documented order.
+	deadline := time.Now().Add(tokenWait)
+	for !slices.Contains(h.eventTypes(t, arn), "TaskSubmitted") {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no TaskSubmitted after Park had the token", arn)
+		}
+		time.Sleep(time.Millisecond)
 	}
 	return token
 }
@@ -326,7 +336,7 @@ func TestTaskTokenSuccessAndFailure(t *testing.T) {
 	machine := createMachine(t, h, "callback", fmt.Sprintf(tokenMachine, ""))
 
 	approved := start(t, h, machine, "approved", `{"key":"approved"}`)
-	token := h.parkedToken(t, "approved")
+	token := h.parkedToken(t, approved, "approved")
 	if _, err := h.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String("{not json")}); err == nil {
 		t.Error("SendTaskSuccess accepted output that is not JSON")
 	} else {
@@ -347,7 +357,7 @@ func TestTaskTokenSuccessAndFailure(t *testing.T) {
 	wantAPIError(t, err, "TaskTimedOut")
 
 	rejected := start(t, h, machine, "rejected", `{"key":"rejected"}`)
-	token = h.parkedToken(t, "rejected")
+	token = h.parkedToken(t, rejected, "rejected")
 	if _, err := h.client.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: aws.String(token), Error: aws.String("Rejected"), Cause: aws.String("the reviewer said no")}); err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +383,7 @@ func TestTaskTokenAfterTimeout(t *testing.T) {
 	ctx := context.Background()
 	machine := createMachine(t, h, "callback-timeout", fmt.Sprintf(tokenMachine, `"TimeoutSeconds":5,`))
 	arn := start(t, h, machine, "late", `{"key":"late"}`)
-	token := h.parkedToken(t, "late")
+	token := h.parkedToken(t, arn, "late")
 	h.waitForTimers(t, 1)
 	h.clock.Advance(5 * time.Second)
 	out := h.waitForStatus(t, arn, types.ExecutionStatusFailed)
@@ -396,7 +406,7 @@ func TestTaskHeartbeat(t *testing.T) {
 	ctx := context.Background()
 	machine := createMachine(t, h, "heartbeat", fmt.Sprintf(tokenMachine, `"TimeoutSeconds":100,"HeartbeatSeconds":10,`))
 	arn := start(t, h, machine, "beating", `{"key":"beating"}`)
-	token := h.parkedToken(t, "beating")
+	token := h.parkedToken(t, arn, "beating")
 	h.waitForTimers(t, 1)
 	h.clock.Advance(8 * time.Second)
 	if _, err := h.client.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: aws.String(token)}); err != nil {
@@ -445,7 +455,7 @@ func TestTaskHeartbeatTimeoutCaught(t *testing.T) {
 			"HeartbeatSecondsPath":"$.beat","Catch":[{"ErrorEquals":["States.HeartbeatTimeout"],"ResultPath":"$.error","Next":"Escalate"}],"End":true},
 		"Escalate":{"Type":"Pass","Parameters":{"error.$":"$.error.Error"},"End":true}}}`)
 	arn := start(t, h, machine, "silent", `{"key":"silent","beat":5}`)
-	h.parkedToken(t, "silent")
+	h.parkedToken(t, arn, "silent")
 	h.waitForTimers(t, 1)
 	h.clock.Advance(5 * time.Second)
 	out := h.waitForStatus(t, arn, types.ExecutionStatusSucceeded)
