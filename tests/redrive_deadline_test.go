@@ -145,9 +145,14 @@ func TestARedriveAfterTheDeadlineEscalatesAtOnce(t *testing.T) {
 	if a = h.waitStatus("office-ht", a.ID, domain.StatusActive, domain.StatusFailed, domain.StatusRejected); a.Status != domain.StatusActive {
 		t.Fatalf("status %s (%q)", a.Status, a.Reason)
 	}
+	// The redrive's audit event and the escalation it causes are in either order (above).
 	h.history(a.ID,
 		timelineEntry{"audit", "task.created", "system", security.ID},
 		timelineEntry{"audit", "activation.redriven", "admin-1", ""},
+		timelineEntry{"audit", "task.decided", "senior-1", escalated.ID},
+	)
+	h.history(a.ID,
+		timelineEntry{"audit", "task.created", "system", security.ID},
 		timelineEntry{"audit", "task.escalated", "system", security.ID},
 		timelineEntry{"audit", "task.decided", "senior-1", escalated.ID},
 		timelineEntry{"workflow", "ExecutionRedriven", "", ""},
